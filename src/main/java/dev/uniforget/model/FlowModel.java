@@ -1,0 +1,240 @@
+package dev.uniforget.model;
+
+import static dev.uniforget.nn.Layers.applyMask;
+import static dev.uniforget.nn.Layers.attention;
+import static dev.uniforget.nn.Layers.layerNorm;
+import static dev.uniforget.nn.Layers.linear;
+import static dev.uniforget.nn.Layers.mlp;
+import static dev.uniforget.nn.Layers.silu;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.uniforget.nn.Layers;
+import dev.uniforget.nn.ParameterStore;
+import java.util.SplittableRandom;
+
+/**
+ * A FLUX/SD3-style single-stream flow transformer with its own small text encoder.
+ *
+ * <p>Text: word tokens -> token + position embeddings -> {@code text_layers} pre-LN transformer
+ * layers -> final LayerNorm; pooled vector = mean of the non-padding token states. Image: 28x28
+ * patchified (patch 4 -> 49 tokens) + learned positions. Conditioning c = MLP(sinusoidal(t)) +
+ * Linear(pooled). The joint sequence [text tokens; image tokens] goes through {@code depth}
+ * blocks of adaLN-Zero modulation -> self-attention -> gated residual -> modulation -> MLP ->
+ * gated residual. A final modulated LayerNorm and a linear layer give the velocity per patch.
+ *
+ * <p>Prunable units ({@link PrunableUnits}) take an optional mask at: the MLP hidden units,
+ * the modulation output channels and the attention heads of every block, and the final
+ * modulation channels.
+ *
+ * <p>The joint sequence is ordered [image tokens; text tokens] (attention is permutation
+ * equivariant, so this equals FLUX's [text; image] order), which keeps the per-call activation
+ * as the first operand of every op: results then belong to the caller's NDManager (DJL puts an
+ * op's result in the manager of its first operand) and nothing leaks into long-lived managers.
+ */
+public final class FlowModel implements AutoCloseable {
+  /** Additive attention bias that switches a padding key off (finite, so softmax stays defined). */
+  public static final float PAD_BIAS = -1e9f;
+
+  private final ModelConfig config;
+  private final WordTokenizer tokenizer;
+  private final ParameterStore params;
+  private final NDManager constants;
+  private final NDArray ones;
+  private final NDArray zeros;
+
+  public FlowModel(ModelConfig config, WordTokenizer tokenizer, ParameterStore params) {
+    config.validate();
+    if (tokenizer.vocabSize() != config.vocabSize) {
+      throw new IllegalArgumentException(
+          "tokenizer has " + tokenizer.vocabSize() + " words but config vocab_size is " + config.vocabSize);
+    }
+    if (tokenizer.maxLength() != config.maxTokens) {
+      throw new IllegalArgumentException(
+          "tokenizer max_length " + tokenizer.maxLength() + " != config max_tokens " + config.maxTokens);
+    }
+    this.config = config;
+    this.tokenizer = tokenizer;
+    this.params = params;
+    checkShapes();
+    this.constants = params.manager().newSubManager();
+    this.ones = constants.ones(new Shape(config.hiddenSize));
+    this.zeros = constants.zeros(new Shape(config.hiddenSize));
+  }
+
+  /** A freshly initialised model (DiT-style init: adaLN-Zero, zero output layer). */
+  public static FlowModel initialize(ModelConfig c, WordTokenizer tok, NDManager manager, long seed) {
+    ParameterStore p = new ParameterStore(manager);
+    for (ParameterSpec s : ParameterSpec.all(c)) {
+      SplittableRandom rng = new SplittableRandom(seed ^ (s.name().hashCode() * 0x9E3779B97F4A7C15L));
+      p.put(s.name(), s.init().sample(s.shape(), rng), new Shape(s.shape()));
+    }
+    return new FlowModel(c, tok, p);
+  }
+
+  private void checkShapes() {
+    for (ParameterSpec s : ParameterSpec.all(config)) {
+      if (!params.contains(s.name())) {
+        throw new IllegalArgumentException("weights lack parameter '" + s.name() + "'");
+      }
+      Shape got = params.get(s.name()).getShape();
+      if (!got.equals(new Shape(s.shape()))) {
+        throw new IllegalArgumentException(
+            "parameter '" + s.name() + "' has shape " + got + ", config expects " + new Shape(s.shape()));
+      }
+    }
+    if (params.names().size() != ParameterSpec.all(config).size()) {
+      for (String n : params.names()) {
+        if (ParameterSpec.all(config).stream().noneMatch(s -> s.name().equals(n))) {
+          throw new IllegalArgumentException("weights have unexpected parameter '" + n + "'");
+        }
+      }
+    }
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  public WordTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  public ParameterStore params() {
+    return params;
+  }
+
+  /** Token ids (B, L) for prompts; the empty string is the unconditional prompt. */
+  public NDArray tokenize(NDManager m, String... prompts) {
+    int l = config.maxTokens;
+    int[] ids = new int[prompts.length * l];
+    for (int i = 0; i < prompts.length; i++) System.arraycopy(tokenizer.encode(prompts[i]), 0, ids, i * l, l);
+    return m.create(ids, new Shape(prompts.length, l)).toType(DataType.INT64, false);
+  }
+
+  /** Runs the text encoder; returns projected context tokens, joint key bias and pooled vector. */
+  public TextEncoding encodeText(NDArray tokens) {
+    NDManager m = tokens.getManager();
+    long b = tokens.getShape().get(0), l = tokens.getShape().get(1);
+    long[] ids = tokens.toLongArray();
+    int np = config.numPatches();
+    float[] notPad = new float[ids.length];
+    float[] textBias = new float[ids.length];
+    float[] jointBias = new float[(int) (b * (np + l))]; // image keys first, always on
+    float[] count = new float[(int) b];
+    for (int i = 0; i < b; i++) {
+      for (int j = 0; j < l; j++) {
+        int at = (int) (i * l + j);
+        boolean pad = ids[at] == WordTokenizer.PAD_ID;
+        notPad[at] = pad ? 0f : 1f;
+        textBias[at] = pad ? PAD_BIAS : 0f;
+        jointBias[(int) (i * (np + l) + np + j)] = textBias[at];
+        count[i] += notPad[at];
+      }
+    }
+
+    NDArray x = Layers.embedding(tokens, params.get("text.tok_emb")).add(params.get("text.pos_emb"));
+    for (int i = 0; i < config.textLayers; i++) {
+      String p = "text.layers." + i;
+      x = x.add(attention(layerNorm(x, params, p + ".ln1"), params, p + ".attn", config.textHeads,
+          m.create(textBias, new Shape(b, 1, 1, l)), null));
+      x = x.add(mlp(layerNorm(x, params, p + ".ln2"), params, p + ".ffn", null));
+    }
+    x = layerNorm(x, params, "text.ln_final");
+    NDArray weights = m.create(notPad, new Shape(b, l, 1));
+    float[] inv = new float[(int) b];
+    for (int i = 0; i < b; i++) inv[i] = count[i] > 0 ? 1f / count[i] : 0f;
+    NDArray pooled = x.mul(weights).sum(new int[] {1}).mul(m.create(inv, new Shape(b, 1)));
+    return new TextEncoding(
+        linear(x, params, "txt_in"), m.create(jointBias, new Shape(b, 1, 1, np + l)), linear(pooled, params, "pooled_in"));
+  }
+
+  /** Sinusoidal embedding of t in [0, 1] scaled by 1000 (DiT): [cos(t f_k), sin(t f_k)]. */
+  public float[] timestepFeatures(float[] t) {
+    int half = config.timeFreqDim / 2;
+    float[] out = new float[t.length * config.timeFreqDim];
+    for (int i = 0; i < t.length; i++) {
+      for (int k = 0; k < half; k++) {
+        double freq = Math.exp(-Math.log(10000.0) * k / half);
+        double arg = t[i] * 1000.0 * freq;
+        out[i * config.timeFreqDim + k] = (float) Math.cos(arg);
+        out[i * config.timeFreqDim + half + k] = (float) Math.sin(arg);
+      }
+    }
+    return out;
+  }
+
+  /** Velocity prediction v(x_t, t, text) for images x (B, C, H, W) at times t (B). */
+  public NDArray velocity(NDArray x, float[] t, TextEncoding text, UnitMasks masks) {
+    NDArray seq = inputSequence(x, text);
+    NDArray condAct = silu(conditioning(x.getManager(), t, text));
+    for (int i = 0; i < config.depth; i++) seq = block(seq, condAct, text.keyBias(), i, masks);
+    return finalLayer(seq, condAct, masks);
+  }
+
+  /** The joint token sequence [patch embeddings + positions; projected text tokens]. */
+  public NDArray inputSequence(NDArray x, TextEncoding text) {
+    NDArray img = linear(patchify(x), params, "img_in").add(params.get("img_pos"));
+    return img.concat(text.states(), 1);
+  }
+
+  /** Conditioning vector c = MLP(sinusoidal(t)) + projected pooled text, (B, D). */
+  public NDArray conditioning(NDManager m, float[] t, TextEncoding text) {
+    NDArray temb = m.create(timestepFeatures(t), new Shape(t.length, config.timeFreqDim));
+    return linear(silu(linear(temb, params, "time_in.fc1")), params, "time_in.fc2").add(text.pooled());
+  }
+
+  /** Modulated final norm of the image tokens and the linear un-patchify to (B, C, H, W). */
+  public NDArray finalLayer(NDArray seq, NDArray condAct, UnitMasks masks) {
+    NDArray imgTokens = seq.get(":, :" + config.numPatches() + ", :");
+    NDList mod = applyMask(linear(condAct, params, "final.mod"), masks.get(PrunableUnits.FINAL_MODULATION)).split(2, 1);
+    NDArray h = modulate(Layers.layerNorm(imgTokens, ones, zeros), mod.get(0), mod.get(1));
+    return unpatchify(linear(h, params, "final.out"));
+  }
+
+  /** One single-stream block. {@code condAct} is silu(c), shared by all modulations. */
+  public NDArray block(NDArray x, NDArray condAct, NDArray keyBias, int i, UnitMasks masks) {
+    String p = "blocks." + i;
+    NDArray mod = applyMask(linear(condAct, params, p + ".mod"), masks.get(PrunableUnits.modulation(i)));
+    NDList c = mod.expandDims(1).split(6, 2); // shift1, scale1, gate1, shift2, scale2, gate2
+    NDArray h = modulate(Layers.layerNorm(x, ones, zeros), c.get(0), c.get(1));
+    h = attention(h, params, p + ".attn", config.numHeads, keyBias, masks.get(PrunableUnits.heads(i)));
+    x = x.add(h.mul(c.get(2)));
+    h = modulate(Layers.layerNorm(x, ones, zeros), c.get(3), c.get(4));
+    if (config.ffnWidths.get(i) > 0) {
+      h = mlp(h, params, p + ".ffn", masks.get(PrunableUnits.ffn(i)));
+      x = x.add(h.mul(c.get(5)));
+    }
+    return x;
+  }
+
+  private static NDArray modulate(NDArray normed, NDArray shift, NDArray scale) {
+    if (shift.getShape().dimension() == 2) {
+      shift = shift.expandDims(1);
+      scale = scale.expandDims(1);
+    }
+    return normed.mul(scale.add(1f)).add(shift);
+  }
+
+  /** (B, C, H, W) -> (B, H/p * W/p, C*p*p), patches in row-major order, channels outermost. */
+  public NDArray patchify(NDArray x) {
+    long b = x.getShape().get(0);
+    int c = config.channels, p = config.patchSize, g = config.gridSize();
+    return x.reshape(b, c, g, p, g, p).transpose(0, 2, 4, 1, 3, 5).reshape(b, (long) g * g, (long) c * p * p);
+  }
+
+  public NDArray unpatchify(NDArray tokens) {
+    long b = tokens.getShape().get(0);
+    int c = config.channels, p = config.patchSize, g = config.gridSize();
+    return tokens.reshape(b, g, g, c, p, p).transpose(0, 3, 1, 4, 2, 5).reshape(b, c, (long) g * p, (long) g * p);
+  }
+
+  @Override
+  public void close() {
+    constants.close();
+    params.close();
+  }
+}

@@ -1,0 +1,85 @@
+package dev.uniforget.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+
+/**
+ * The few building blocks, as functions of activations and named parameters. The activation
+ * is always the first operand, so every result belongs to the caller's step manager.
+ * A {@code mask} argument, when not null, multiplies the units it names (the prune hook).
+ */
+public final class Layers {
+  public static final float LN_EPS = 1e-6f;
+
+  private Layers() {}
+
+  /** y = x W^T + b with {@code prefix.weight} (out, in) and {@code prefix.bias} (out). */
+  public static NDArray linear(NDArray x, ParameterStore p, String prefix) {
+    return Linear.linear(x, p.get(prefix + ".weight"), p.get(prefix + ".bias")).singletonOrThrow();
+  }
+
+  /** LayerNorm over the last axis with affine {@code prefix.weight}/{@code prefix.bias}. */
+  public static NDArray layerNorm(NDArray x, ParameterStore p, String prefix) {
+    return layerNorm(x, p.get(prefix + ".weight"), p.get(prefix + ".bias"));
+  }
+
+  public static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
+    long d = x.getShape().get(x.getShape().dimension() - 1);
+    return LayerNorm.layerNorm(x, new Shape(d), gamma, beta, LN_EPS).singletonOrThrow();
+  }
+
+  public static NDArray embedding(NDArray tokens, NDArray table) {
+    return Embedding.embedding(tokens, table, SparseFormat.DENSE).singletonOrThrow();
+  }
+
+  public static NDArray gelu(NDArray x) {
+    return Activation.gelu(x);
+  }
+
+  public static NDArray silu(NDArray x) {
+    return x.mul(Activation.sigmoid(x));
+  }
+
+  /** Multiplies the last axis of {@code x} by {@code mask} (null: unchanged, no cost). */
+  public static NDArray applyMask(NDArray x, NDArray mask) {
+    return mask == null ? x : x.mul(mask);
+  }
+
+  /** MLP: fc2(mask * gelu(fc1(x))); the mask addresses the hidden units. */
+  public static NDArray mlp(NDArray x, ParameterStore p, String prefix, NDArray hiddenMask) {
+    NDArray h = gelu(linear(x, p, prefix + ".fc1"));
+    return linear(applyMask(h, hiddenMask), p, prefix + ".fc2");
+  }
+
+  /**
+   * Multi-head self-attention with a fused qkv projection. {@code keyBias} (B,1,1,T) is added
+   * to the scores (0 for real keys, a large negative for padding). {@code headMask} (H)
+   * multiplies each head's output before the output projection.
+   */
+  public static NDArray attention(
+      NDArray x, ParameterStore p, String prefix, int heads, NDArray keyBias, NDArray headMask) {
+    Shape s = x.getShape();
+    long b = s.get(0), t = s.get(1), d = s.get(2), hd = d / heads;
+    NDArray qkv = linear(x, p, prefix + ".qkv").reshape(b, t, 3, heads, hd).transpose(2, 0, 3, 1, 4);
+    NDList parts = qkv.split(3, 0);
+    NDArray q = parts.get(0).squeeze(0);
+    NDArray k = parts.get(1).squeeze(0);
+    NDArray v = parts.get(2).squeeze(0);
+    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(1.0 / Math.sqrt(hd));
+    if (keyBias != null) scores = scores.addi(keyBias);
+    NDArray out = scores.softmax(-1).matMul(v); // (B, H, T, hd)
+    out = out.transpose(0, 2, 1, 3); // (B, T, H, hd)
+    if (headMask != null) {
+      NDArray m = headMask.reshape(heads, 1);
+      m.attach(x.getManager());
+      out = out.mul(m);
+    }
+    return linear(out.reshape(b, t, d), p, prefix + ".proj");
+  }
+}

@@ -1,0 +1,120 @@
+package dev.uniforget.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.uniforget.io.Safetensors;
+import dev.uniforget.io.SafetensorsFile;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiFunction;
+
+/**
+ * Named float32 tensors owned by one NDManager, in a stable order. Names follow the weight
+ * file ({@code blocks.3.ffn.fc1.weight}); the store is what {@code model.safetensors} holds.
+ */
+public final class ParameterStore implements AutoCloseable {
+  private final NDManager manager;
+  private final Map<String, NDArray> arrays = new LinkedHashMap<>();
+
+  public ParameterStore(NDManager parent) {
+    this.manager = parent.newSubManager();
+  }
+
+  public NDManager manager() {
+    return manager;
+  }
+
+  public NDArray get(String name) {
+    NDArray a = arrays.get(name);
+    if (a == null) throw new IllegalArgumentException("no parameter named '" + name + "'");
+    return a;
+  }
+
+  public boolean contains(String name) {
+    return arrays.containsKey(name);
+  }
+
+  /** Creates {@code name} with {@code shape}, filled by {@code init(shape, count)}. */
+  public NDArray create(String name, Shape shape, BiFunction<Shape, Integer, float[]> init) {
+    float[] data = init.apply(shape, (int) shape.size());
+    return put(name, data, shape);
+  }
+
+  public NDArray put(String name, float[] data, Shape shape) {
+    if (data.length != shape.size()) {
+      throw new IllegalArgumentException(name + ": " + data.length + " values for shape " + shape);
+    }
+    NDArray a = manager.create(data, shape);
+    NDArray old = arrays.put(name, a);
+    if (old != null) old.close();
+    return a;
+  }
+
+  /** Replaces the values of an existing parameter in place (same shape required). */
+  public void set(String name, float[] data) {
+    NDArray a = get(name);
+    if (data.length != a.getShape().size()) {
+      throw new IllegalArgumentException(name + ": " + data.length + " values for shape " + a.getShape());
+    }
+    a.set(data);
+  }
+
+  public Set<String> names() {
+    return arrays.keySet();
+  }
+
+  public Collection<NDArray> arrays() {
+    return arrays.values();
+  }
+
+  public long parameterCount() {
+    long n = 0;
+    for (NDArray a : arrays.values()) n += a.getShape().size();
+    return n;
+  }
+
+  public void setRequiresGradient(boolean on) {
+    for (NDArray a : arrays.values()) a.setRequiresGradient(on);
+  }
+
+  /** A deep copy in its own manager (for EMA, frozen teachers). */
+  public ParameterStore copy(NDManager parent) {
+    ParameterStore c = new ParameterStore(parent);
+    for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
+      c.put(e.getKey(), e.getValue().toFloatArray(), e.getValue().getShape());
+    }
+    return c;
+  }
+
+
+  /** Writes every parameter as F32 to {@code file} (atomically). */
+  public void save(Path file, Map<String, String> metadata) throws IOException {
+    Map<String, Safetensors.Tensor> out = new LinkedHashMap<>();
+    for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
+      out.put(e.getKey(), Safetensors.Tensor.f32(e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
+    }
+    Safetensors.write(file, out, metadata);
+  }
+
+  /** Reads every tensor of a safetensors file (F32/F16/BF16 are read as float32). */
+  public static ParameterStore load(Path file, NDManager parent) throws IOException {
+    ParameterStore p = new ParameterStore(parent);
+    try (SafetensorsFile f = Safetensors.open(file)) {
+      for (String name : f.names()) p.put(name, f.readFloats(name), new Shape(f.info(name).shape()));
+    } catch (IOException | RuntimeException e) {
+      p.close();
+      throw e;
+    }
+    return p;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

@@ -1,0 +1,195 @@
+package dev.uniforget.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.uniforget.io.Safetensors.Tensor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AtomicFilesTest {
+    @TempDir
+    Path dir;
+
+    private List<String> listing(Path d) throws IOException {
+        try (Stream<Path> s = Files.list(d)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void writesANewFileAndCreatesParents() throws IOException {
+        Path target = dir.resolve("a/b/out.txt");
+        AtomicFiles.writeAtomically(target, tmp -> {
+            assertEquals(target.getParent(), tmp.getParent());
+            assertFalse(Files.exists(tmp));
+            Files.writeString(tmp, "hello");
+        });
+        assertEquals("hello", Files.readString(target));
+        assertEquals(List.of("out.txt"), listing(target.getParent()));
+    }
+
+    @Test
+    void replacesAnExistingFile() throws IOException {
+        Path target = Files.writeString(dir.resolve("f.txt"), "old");
+        AtomicFiles.writeAtomically(target, tmp -> Files.writeString(tmp, "new"));
+        assertEquals("new", Files.readString(target));
+        assertEquals(List.of("f.txt"), listing(dir));
+    }
+
+    @Test
+    void failingWriterLeavesThePreviousFileAndNoTemp() throws IOException {
+        Path target = Files.writeString(dir.resolve("f.txt"), "precious");
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.writeAtomically(target, tmp -> {
+            Files.writeString(tmp, "half-writ");
+            throw new IOException("disk on fire");
+        }));
+        assertEquals("disk on fire", e.getMessage());
+        RuntimeException re = new UncheckedIOException(new IOException("x"));
+        assertSame(re, assertThrows(RuntimeException.class, () -> AtomicFiles.writeAtomically(target, tmp -> {
+            Files.writeString(tmp, "half-writ");
+            throw re;
+        })));
+        assertEquals("precious", Files.readString(target));
+        assertEquals(List.of("f.txt"), listing(dir));
+    }
+
+    @Test
+    void failingSafetensorsWriteLeavesThePreviousFile() throws IOException {
+        Path target = dir.resolve("m.safetensors");
+        Safetensors.write(target, Map.of("a", Tensor.f32(new long[] {1}, new float[] {1})), null);
+        byte[] before = Files.readAllBytes(target);
+        // the header is built from entrySet(); values() is used while the temp file is being written
+        Map<String, Tensor> failing = new java.util.LinkedHashMap<>() {
+            @Override
+            public java.util.Collection<Tensor> values() {
+                throw new IllegalStateException("failure while writing tensor data");
+            }
+        };
+        failing.put("b", Tensor.f32(new long[] {1}, new float[] {2}));
+        assertThrows(IllegalStateException.class, () -> Safetensors.write(target, failing, null));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(before, Files.readAllBytes(target));
+        assertEquals(List.of("m.safetensors"), listing(dir));
+    }
+
+    @Test
+    void writerThatCreatesNothingIsAnError() throws IOException {
+        Path target = dir.resolve("f.txt");
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.writeAtomically(target, tmp -> {}));
+        assertTrue(e.getMessage().contains("did not create"), e.getMessage());
+        assertEquals(List.of(), listing(dir));
+    }
+
+    @Test
+    void refusesToReplaceADirectoryWithAFile() throws IOException {
+        Path target = Files.createDirectory(dir.resolve("d"));
+        IOException e = assertThrows(IOException.class,
+                () -> AtomicFiles.writeAtomically(target, tmp -> Files.writeString(tmp, "x")));
+        assertTrue(e.getMessage().contains("directory exists"), e.getMessage());
+        assertTrue(Files.isDirectory(target));
+    }
+
+    @Test
+    void createsANewDirectory() throws IOException {
+        Path target = dir.resolve("out");
+        AtomicFiles.writeDirectoryAtomically(target, tmp -> {
+            assertTrue(Files.isDirectory(tmp));
+            assertEquals(dir, tmp.getParent());
+            Files.writeString(tmp.resolve("a.txt"), "A");
+            Files.createDirectories(tmp.resolve("sub"));
+            Files.writeString(tmp.resolve("sub/b.txt"), "B");
+        });
+        assertEquals("A", Files.readString(target.resolve("a.txt")));
+        assertEquals("B", Files.readString(target.resolve("sub/b.txt")));
+        assertEquals(List.of("out"), listing(dir));
+    }
+
+    @Test
+    void replacesAnExistingDirectory() throws IOException {
+        Path target = Files.createDirectory(dir.resolve("out"));
+        Files.writeString(target.resolve("old.txt"), "old");
+        AtomicFiles.writeDirectoryAtomically(target, true, tmp -> Files.writeString(tmp.resolve("new.txt"), "new"));
+        assertEquals(List.of("new.txt"), listing(target));
+        assertEquals(List.of("out"), listing(dir));
+    }
+
+    @Test
+    void refusesToOverwriteWhenAskedTo() throws IOException {
+        Path target = Files.createDirectory(dir.resolve("out"));
+        Files.writeString(target.resolve("old.txt"), "old");
+        boolean[] called = {false};
+        IOException e = assertThrows(IOException.class,
+                () -> AtomicFiles.writeDirectoryAtomically(target, false, tmp -> called[0] = true));
+        assertTrue(e.getMessage().contains("already exists") && e.getMessage().contains(target.toString()),
+                e.getMessage());
+        assertFalse(called[0]);
+        assertEquals(List.of("old.txt"), listing(target));
+        assertEquals(List.of("out"), listing(dir));
+    }
+
+    @Test
+    void refusesWhenTheTargetAppearsWhileFilling() throws IOException {
+        Path target = dir.resolve("out");
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.writeDirectoryAtomically(target, false,
+                tmp -> {
+                    Files.writeString(tmp.resolve("new.txt"), "new");
+                    Files.createDirectory(target);
+                    Files.writeString(target.resolve("theirs.txt"), "theirs");
+                }));
+        assertTrue(e.getMessage().contains("already exists"), e.getMessage());
+        assertEquals(List.of("theirs.txt"), listing(target));
+        assertEquals(List.of("out"), listing(dir));
+    }
+
+    @Test
+    void failingFillLeavesTheTargetUntouchedAndNoTemp() throws IOException {
+        Path target = Files.createDirectory(dir.resolve("out"));
+        Files.writeString(target.resolve("old.txt"), "old");
+        assertThrows(IOException.class, () -> AtomicFiles.writeDirectoryAtomically(target, tmp -> {
+            Files.writeString(tmp.resolve("partial.txt"), "p");
+            throw new IOException("boom");
+        }));
+        assertEquals(List.of("old.txt"), listing(target));
+        assertEquals(List.of("out"), listing(dir));
+
+        Path fresh = dir.resolve("fresh");
+        assertThrows(IllegalStateException.class, () -> AtomicFiles.writeDirectoryAtomically(fresh, tmp -> {
+            Files.writeString(tmp.resolve("partial.txt"), "p");
+            throw new IllegalStateException("bug");
+        }));
+        assertFalse(Files.exists(fresh));
+        assertEquals(List.of("out"), listing(dir));
+    }
+
+    @Test
+    void refusesToReplaceAFileWithADirectory() throws IOException {
+        Path target = Files.writeString(dir.resolve("plain"), "x", StandardCharsets.UTF_8);
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.writeDirectoryAtomically(target, tmp -> {}));
+        assertTrue(e.getMessage().contains("non-directory"), e.getMessage());
+        assertEquals("x", Files.readString(target));
+    }
+
+    @Test
+    void deleteRecursivelyRemovesTreesButNotLinkTargets() throws IOException {
+        Path outside = Files.createDirectory(dir.resolve("outside"));
+        Files.writeString(outside.resolve("keep.txt"), "k");
+        Path tree = Files.createDirectories(dir.resolve("tree/a/b"));
+        Files.writeString(tree.resolve("f"), "f");
+        Files.createSymbolicLink(dir.resolve("tree/link"), outside);
+        AtomicFiles.deleteRecursively(dir.resolve("tree"));
+        assertFalse(Files.exists(dir.resolve("tree")));
+        assertTrue(Files.exists(outside.resolve("keep.txt")));
+        AtomicFiles.deleteRecursively(dir.resolve("absent"));
+    }
+}

@@ -1,0 +1,271 @@
+"""Independent PyTorch (1.13) reference of uniforget's flow transformer.
+
+Reads a model directory written by the Java code (config.json + model.safetensors +
+tokenizer.json) and re-implements the architecture from its description, so the Java
+forward pass can be checked against PyTorch's own layers.
+
+  forward MODEL_DIR INPUTS.safetensors OUT.safetensors
+      inputs: x (B,C,H,W), t (B), tokens (B,L) as F32 [, masks "mask.<group>"]
+      outputs: text_states, pooled, block0, velocity, velocity_masked (if masks given)
+  bench MODEL_DIR STEPS BATCH
+      prints the mean training-step time (ms) of the same model at that batch, 2 threads
+"""
+import json
+import math
+import struct
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+PAD_BIAS = -1e9
+LN_EPS = 1e-6
+DTYPES = {"F32": (torch.float32, 4), "F16": (torch.float16, 2), "I64": (torch.int64, 8)}
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        dtype, _ = DTYPES[info["dtype"]]
+        b, e = info["data_offsets"]
+        t = torch.frombuffer(bytearray(data[b:e]), dtype=dtype) if e > b else torch.zeros(0, dtype=dtype)
+        out[name] = t.reshape(info["shape"]).clone()
+    return out
+
+
+def write_safetensors(path, tensors):
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        b = t.detach().contiguous().to(torch.float32).numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    h = json.dumps(header).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+
+
+def layer_norm(x, weight=None, bias=None):
+    return F.layer_norm(x, (x.shape[-1],), weight, bias, LN_EPS)
+
+
+class Attention(nn.Module):
+    def __init__(self, d, heads):
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(d, 3 * d)
+        self.proj = nn.Linear(d, d)
+
+    def forward(self, x, key_bias, head_mask=None):
+        b, t, d = x.shape
+        hd = d // self.heads
+        q, k, v = self.qkv(x).reshape(b, t, 3, self.heads, hd).permute(2, 0, 3, 1, 4)
+        scores = q @ k.transpose(-1, -2) / math.sqrt(hd) + key_bias
+        out = (scores.softmax(-1) @ v).transpose(1, 2)  # (B, T, H, hd)
+        if head_mask is not None:
+            out = out * head_mask.reshape(self.heads, 1)
+        return self.proj(out.reshape(b, t, d))
+
+
+class Mlp(nn.Module):
+    def __init__(self, d, width):
+        super().__init__()
+        self.fc1 = nn.Linear(d, width)
+        self.fc2 = nn.Linear(width, d)
+
+    def forward(self, x, mask=None):
+        h = F.gelu(self.fc1(x))
+        if mask is not None:
+            h = h * mask
+        return self.fc2(h)
+
+
+class TextLayer(nn.Module):
+    def __init__(self, d, heads, width):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(d, eps=LN_EPS)
+        self.attn = Attention(d, heads)
+        self.ln2 = nn.LayerNorm(d, eps=LN_EPS)
+        self.ffn = Mlp(d, width)
+
+    def forward(self, x, key_bias):
+        x = x + self.attn(self.ln1(x), key_bias)
+        return x + self.ffn(self.ln2(x))
+
+
+class TextEncoder(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        d = c["hidden_size"]
+        self.tok_emb = nn.Parameter(torch.zeros(c["vocab_size"], d))
+        self.pos_emb = nn.Parameter(torch.zeros(c["max_tokens"], d))
+        self.layers = nn.ModuleList(
+            TextLayer(d, c["text_heads"], c["text_ffn_width"]) for _ in range(c["text_layers"]))
+        self.ln_final = nn.LayerNorm(d, eps=LN_EPS)
+
+    def forward(self, tokens):
+        not_pad = (tokens != 0).float()
+        key_bias = ((1 - not_pad) * PAD_BIAS)[:, None, None, :]
+        x = self.tok_emb[tokens] + self.pos_emb[: tokens.shape[1]]
+        for layer in self.layers:
+            x = layer(x, key_bias)
+        x = self.ln_final(x)
+        count = not_pad.sum(1, keepdim=True)
+        pooled = (x * not_pad[..., None]).sum(1) / count.clamp(min=1) * (count > 0).float()
+        return x, pooled, not_pad
+
+
+class Block(nn.Module):
+    def __init__(self, d, heads, width):
+        super().__init__()
+        self.mod = nn.Linear(d, 6 * d)
+        self.attn = Attention(d, heads)
+        self.ffn = Mlp(d, width) if width > 0 else None
+
+    def forward(self, x, cond_act, key_bias, masks, i):
+        mod = self.mod(cond_act)
+        if masks.get(f"blocks.{i}.mod") is not None:
+            mod = mod * masks[f"blocks.{i}.mod"]
+        shift1, scale1, gate1, shift2, scale2, gate2 = mod[:, None, :].chunk(6, dim=2)
+        h = layer_norm(x) * (1 + scale1) + shift1
+        x = x + gate1 * self.attn(h, key_bias, masks.get(f"blocks.{i}.attn"))
+        if self.ffn is not None:
+            h = layer_norm(x) * (1 + scale2) + shift2
+            x = x + gate2 * self.ffn(h, masks.get(f"blocks.{i}.ffn"))
+        return x
+
+
+class FinalLayer(nn.Module):
+    def __init__(self, d, patch_dim):
+        super().__init__()
+        self.mod = nn.Linear(d, 2 * d)
+        self.out = nn.Linear(d, patch_dim)
+
+
+class FlowTransformer(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.c = c
+        d = c["hidden_size"]
+        p = c["patch_size"]
+        self.grid = c["image_size"] // p
+        self.patch_dim = c["channels"] * p * p
+        self.text = TextEncoder(c)
+        self.txt_in = nn.Linear(d, d)
+        self.pooled_in = nn.Linear(d, d)
+        self.img_in = nn.Linear(self.patch_dim, d)
+        self.img_pos = nn.Parameter(torch.zeros(self.grid * self.grid, d))
+        self.time_in = nn.Module()
+        self.time_in.fc1 = nn.Linear(c["time_freq_dim"], d)
+        self.time_in.fc2 = nn.Linear(d, d)
+        self.blocks = nn.ModuleList(Block(d, c["num_heads"], w) for w in c["ffn_widths"])
+        self.final = FinalLayer(d, self.patch_dim)
+
+    def patchify(self, x):
+        b, ch, p, g = x.shape[0], self.c["channels"], self.c["patch_size"], self.grid
+        return x.reshape(b, ch, g, p, g, p).permute(0, 2, 4, 1, 3, 5).reshape(b, g * g, ch * p * p)
+
+    def unpatchify(self, t):
+        b, ch, p, g = t.shape[0], self.c["channels"], self.c["patch_size"], self.grid
+        return t.reshape(b, g, g, ch, p, p).permute(0, 3, 1, 4, 2, 5).reshape(b, ch, g * p, g * p)
+
+    def timestep_features(self, t):
+        half = self.c["time_freq_dim"] // 2
+        k = torch.arange(half, dtype=torch.float64)
+        args = t.double()[:, None] * 1000.0 * torch.exp(-math.log(10000.0) * k / half)[None]
+        return torch.cat([torch.cos(args), torch.sin(args)], dim=1).float()
+
+    def encode_text(self, tokens):
+        states, pooled, not_pad = self.text(tokens)
+        img_bias = torch.zeros(tokens.shape[0], self.grid * self.grid)
+        key_bias = torch.cat([img_bias, (1 - not_pad) * PAD_BIAS], dim=1)[:, None, None, :]
+        return self.txt_in(states), key_bias, self.pooled_in(pooled)
+
+    def forward(self, x, t, tokens, masks=None, trace=None):
+        masks = masks or {}
+        txt, key_bias, pooled = self.encode_text(tokens)
+        seq = torch.cat([self.img_in(self.patchify(x)) + self.img_pos, txt], dim=1)
+        cond = self.time_in.fc2(F.silu(self.time_in.fc1(self.timestep_features(t)))) + pooled
+        cond_act = F.silu(cond)
+        for i, block in enumerate(self.blocks):
+            seq = block(seq, cond_act, key_bias, masks, i)
+            if trace is not None and i == 0:
+                trace["block0"] = seq
+        mod = self.final.mod(cond_act)
+        if masks.get("final.mod") is not None:
+            mod = mod * masks["final.mod"]
+        shift, scale = mod[:, None, :].chunk(2, dim=2)
+        h = layer_norm(seq[:, : self.grid * self.grid]) * (1 + scale) + shift
+        if trace is not None:
+            trace["text_states"], trace["pooled"] = txt, pooled
+        return self.unpatchify(self.final.out(h))
+
+
+def load(model_dir):
+    with open(f"{model_dir}/config.json") as f:
+        config = json.load(f)
+    model = FlowTransformer(config)
+    weights = read_safetensors(f"{model_dir}/model.safetensors")
+    missing, unexpected = model.load_state_dict(weights, strict=False)
+    if missing or unexpected:
+        raise SystemExit(f"weights do not match the reference: missing {missing}, unexpected {unexpected}")
+    return model, config
+
+
+def forward(model_dir, inputs_path, out_path):
+    torch.set_num_threads(2)
+    model, _ = load(model_dir)
+    inputs = read_safetensors(inputs_path)
+    tokens = inputs["tokens"].long()
+    masks = {k[len("mask."):]: v for k, v in inputs.items() if k.startswith("mask.")}
+    trace = {}
+    with torch.no_grad():
+        outputs = {"velocity": model(inputs["x"], inputs["t"], tokens, trace=trace)}
+        outputs.update(trace)
+        if masks:
+            outputs["velocity_masked"] = model(inputs["x"], inputs["t"], tokens, masks=masks)
+    write_safetensors(out_path, outputs)
+
+
+def bench(model_dir, steps, batch):
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    model, c = load(model_dir)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.0)
+    s, ch, l = c["image_size"], c["channels"], c["max_tokens"]
+    times = []
+    for i in range(steps + 3):
+        x0 = torch.rand(batch, ch, s, s) * 2 - 1
+        e = torch.randn_like(x0)
+        t = torch.sigmoid(torch.randn(batch))
+        tokens = torch.randint(0, c["vocab_size"], (batch, l))
+        start = time.perf_counter()
+        tt = t[:, None, None, None]
+        loss = F.mse_loss(model((1 - tt) * x0 + tt * e, t, tokens), e - x0)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if i >= 3:  # warm-up steps are not timed
+            times.append(time.perf_counter() - start)
+    print(f"pytorch {torch.__version__} step_ms {1000 * sum(times) / len(times):.2f}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "forward":
+        forward(*sys.argv[2:5])
+    elif sys.argv[1] == "bench":
+        bench(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    else:
+        raise SystemExit(__doc__)
