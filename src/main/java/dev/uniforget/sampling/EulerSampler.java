@@ -84,6 +84,7 @@ public final class EulerSampler {
     if (prompts.size() != seeds.length) {
       throw new IllegalArgumentException(prompts.size() + " prompts but " + seeds.length + " seeds");
     }
+    if (batchSize <= 0) throw new IllegalArgumentException("batch size must be > 0, found " + batchSize);
     int per = model.config().channels * model.config().imageSize * model.config().imageSize;
     float[][] out = new float[seeds.length][];
     for (int from = 0; from < seeds.length; from += batchSize) {

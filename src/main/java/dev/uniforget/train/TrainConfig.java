@@ -2,15 +2,15 @@ package dev.uniforget.train;
 
 /** Training hyper-parameters; saved with every checkpoint so a resume uses the same ones. */
 public final class TrainConfig {
-  public int steps = 6000;
+  public int steps = 7000;
   public int batchSize = 64;
   public float learningRate = 5e-4f;
   public float weightDecay = 0.0f;
   public float beta1 = 0.9f;
   public float beta2 = 0.999f;
   public int warmupSteps = 200;
-  /** EMA decay of the saved weights; 0 disables EMA (the raw weights are saved). */
-  public float emaDecay = 0.999f;
+  /** EMA decay of the saved weights (warmed up, see Trainer); 0 disables EMA (raw weights saved). */
+  public float emaDecay = 0.995f;
   public int checkpointEvery = 500;
   /** Share of captions replaced by the empty prompt (for classifier-free guidance). */
   public float captionDropout = 0.1f;

@@ -193,8 +193,9 @@ public final class Trainer implements AutoCloseable {
     return (float) (1.0 / (1.0 + Math.exp(-Seeds.gaussian(rng))));
   }
 
+  /** EMA with warm-up: decay min(ema_decay, (1 + step) / (10 + step)), so early EMA follows the weights. */
   private void updateEma(NDManager scope) {
-    float d = cfg.emaDecay;
+    float d = Math.min(cfg.emaDecay, (1f + step) / (10f + step));
     try (NDManager s = scope.newSubManager()) {
       for (String name : model.params().names()) {
         NDArray p = model.params().get(name);
@@ -226,17 +227,6 @@ public final class Trainer implements AutoCloseable {
     ParameterStore weights = ema != null ? ema : model.params();
     FlowModel saved = new FlowModel(model.config(), model.tokenizer(), weights);
     ModelDir.save(saved, out, true, Map.of("step", Integer.toString(step), "weights", ema != null ? "ema" : "raw"));
-    return out;
-  }
-
-  /** Builds the in-memory training set of an image folder's captions with a tokenizer. */
-  public static long[] encodeCaptions(WordTokenizer tok, java.util.List<String> captions) {
-    int l = tok.maxLength();
-    long[] out = new long[captions.size() * l];
-    for (int i = 0; i < captions.size(); i++) {
-      int[] ids = tok.encode(captions.get(i));
-      for (int j = 0; j < l; j++) out[i * l + j] = ids[j];
-    }
     return out;
   }
 

@@ -1,0 +1,179 @@
+package dev.uniforget.cli;
+
+import ai.djl.ndarray.NDManager;
+import dev.uniforget.model.FlowModel;
+import dev.uniforget.model.ModelConfig;
+import dev.uniforget.model.ModelDir;
+import dev.uniforget.model.UnitMasks;
+import dev.uniforget.model.WordTokenizer;
+import dev.uniforget.sampling.EulerSampler;
+import dev.uniforget.train.TrainConfig;
+import dev.uniforget.train.Trainer;
+import dev.uniforget.train.TrainingSet;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code uniforget bench}: training and sampling speed, memory flatness, Java vs PyTorch. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = {
+      "Benchmark the lab preset on this machine, side by side in one run: training step time in",
+      "Java and in the PyTorch reference (same model, same batch, 2 threads each) and their ratio;",
+      "sampling images/s; resident memory at the start and end of --steps training steps.",
+      "Run it on an otherwise idle machine: two libtorch processes on 2 cores slow each other 10x."
+    })
+final class BenchCommand implements Callable<Integer> {
+  @Option(names = "--steps", description = "Java training steps for the memory check (default: ${DEFAULT-VALUE}).")
+  int steps = 500;
+
+  @Option(names = "--batch-size", description = "Training batch (default: ${DEFAULT-VALUE}).")
+  int batch = 64;
+
+  @Option(names = "--python", description = "Python with torch for the reference (default: ${DEFAULT-VALUE}).")
+  String python = "/usr/bin/python3";
+
+  @Option(names = "--reference-steps", description = "Timed PyTorch steps (default: ${DEFAULT-VALUE}).")
+  int referenceSteps = 30;
+
+  @Option(names = "--sample-images", description = "Images to sample for images/s (default: ${DEFAULT-VALUE}).")
+  int sampleImages = 256;
+
+  @Override
+  public Integer call() throws Exception {
+    if (steps < 20) throw new IllegalArgumentException("--steps must be >= 20 (10 warm-up steps are not timed)");
+    Path tmp = Files.createTempDirectory("uniforget-bench");
+    try (NDManager root = NDManager.newBaseManager()) {
+      List<String> captions = syntheticCaptions();
+      WordTokenizer tok = WordTokenizer.build(captions, 12);
+      ModelConfig cfg = ModelConfig.labPreset(tok.vocabSize());
+      FlowModel model = FlowModel.initialize(cfg, tok, root, 0);
+      Path modelDir = tmp.resolve("model");
+      ModelDir.save(model, modelDir, false, Map.of());
+      System.out.printf("lab preset: %,d parameters, %dx%d images, batch %d, %s threads%n",
+          model.params().parameterCount(), cfg.imageSize, cfg.imageSize, batch,
+          System.getProperty("ai.djl.pytorch.num_threads", "2"));
+
+      // Sampling speed (before training: the weights do not change the cost).
+      EulerSampler.Settings s = new EulerSampler.Settings(cfg.sampler.steps, cfg.sampler.guidance);
+      List<String> prompts = new ArrayList<>();
+      long[] seeds = new long[sampleImages];
+      for (int i = 0; i < sampleImages; i++) {
+        prompts.add(captions.get(i % captions.size()));
+        seeds[i] = i;
+      }
+      EulerSampler.sample(model, root, prompts.subList(0, 64), java.util.Arrays.copyOf(seeds, 64), s, UnitMasks.NONE, 64, null);
+      long t0 = System.nanoTime();
+      EulerSampler.sample(model, root, prompts, seeds, s, UnitMasks.NONE, 64, null);
+      double imgPerSec = sampleImages / ((System.nanoTime() - t0) / 1e9);
+
+      // Java training steps and resident memory.
+      TrainingSet data = syntheticData(tok, captions, cfg);
+      TrainConfig tc = new TrainConfig();
+      tc.steps = steps;
+      tc.batchSize = batch;
+      tc.checkpointEvery = Integer.MAX_VALUE;
+      long rssStart = rssMb();
+      long rssWarm = 0;
+      double timed = 0;
+      try (Trainer tr = Trainer.start(model, data, tc, tmp.resolve("run"), root)) {
+        for (int i = 0; i < steps; i++) {
+          long a = System.nanoTime();
+          tr.trainStep();
+          if (i >= 10) timed += System.nanoTime() - a;
+          if (i == 49) rssWarm = rssMb();
+          if ((i + 1) % 100 == 0) System.err.printf("  java step %d/%d, rss %d MB%n", i + 1, steps, rssMb());
+        }
+      }
+      long rssEnd = rssMb();
+      double javaMs = timed / 1e6 / (steps - 10);
+
+      // PyTorch reference on the same model directory, after the Java run (never concurrently).
+      double torchMs = pytorchStepMs(modelDir);
+
+      System.out.println();
+      System.out.printf("%-42s %12s%n", "measure", "value");
+      System.out.printf("%-42s %12.1f%n", "Java training step (ms, batch " + batch + ")", javaMs);
+      System.out.printf("%-42s %12s%n", "PyTorch reference step (ms, batch " + batch + ")", Double.isNaN(torchMs) ? "n/a" : String.format("%.1f", torchMs));
+      System.out.printf("%-42s %12s%n", "Java / PyTorch step time ratio (target <= 0.8)", Double.isNaN(torchMs) ? "n/a" : String.format("%.2f", javaMs / torchMs));
+      System.out.printf("%-42s %12.1f%n", "sampling images/s (" + s.steps() + " steps, guidance " + s.guidance() + ")", imgPerSec);
+      System.out.printf("%-42s %12d%n", "resident memory before training (MB)", rssStart);
+      System.out.printf("%-42s %12d%n", "resident memory after 50 steps (MB)", rssWarm);
+      System.out.printf("%-42s %12d%n", "resident memory after " + steps + " steps (MB)", rssEnd);
+      System.out.printf("%-42s %12d%n", "growth from step 50 to " + steps + " (MB)", rssEnd - rssWarm);
+    } finally {
+      dev.uniforget.io.AtomicFiles.deleteRecursively(tmp);
+    }
+    return 0;
+  }
+
+  private double pytorchStepMs(Path modelDir) throws Exception {
+    Path script = referenceScript();
+    if (script == null) {
+      System.err.println("PyTorch reference script not found (src/test/python/flow_reference.py); skipping");
+      return Double.NaN;
+    }
+    Process p = new ProcessBuilder(python, script.toString(), "bench", modelDir.toString(),
+        Integer.toString(referenceSteps), Integer.toString(batch)).redirectErrorStream(true).start();
+    String last = null;
+    StringBuilder all = new StringBuilder();
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line; (line = r.readLine()) != null; ) {
+        all.append(line).append('\n');
+        if (line.contains("step_ms")) last = line;
+      }
+    }
+    if (p.waitFor() != 0 || last == null) {
+      System.err.println("PyTorch reference failed (" + python + "):\n" + all);
+      return Double.NaN;
+    }
+    System.err.println("  " + last);
+    return Double.parseDouble(last.substring(last.indexOf("step_ms") + 8).trim());
+  }
+
+  /** The reference script beside the jar's project (target/uniforget.jar -> src/test/python). */
+  static Path referenceScript() throws Exception {
+    Path jar = Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    for (Path dir = jar.getParent(); dir != null; dir = dir.getParent()) {
+      Path s = dir.resolve("src/test/python/flow_reference.py");
+      if (Files.isRegularFile(s)) return s;
+    }
+    return null;
+  }
+
+  static List<String> syntheticCaptions() {
+    String[] classes = {"t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot"};
+    String[] adj = {"dark", "light", "small", "large", "plain", "patterned"};
+    List<String> out = new ArrayList<>();
+    for (String c : classes) for (String a : adj) out.add("a photo of a " + a + " " + c);
+    return out;
+  }
+
+  private static TrainingSet syntheticData(WordTokenizer tok, List<String> captions, ModelConfig cfg) {
+    int n = 2048, numel = cfg.channels * cfg.imageSize * cfg.imageSize, l = tok.maxLength();
+    Random r = new Random(0);
+    float[] images = new float[n * numel];
+    for (int i = 0; i < images.length; i++) images[i] = r.nextFloat() * 2 - 1;
+    long[] tokens = new long[n * l];
+    for (int i = 0; i < n; i++) {
+      int[] ids = tok.encode(captions.get(i % captions.size()));
+      for (int j = 0; j < l; j++) tokens[i * l + j] = ids[j];
+    }
+    return new TrainingSet(images, tokens, n, numel, l);
+  }
+
+  static long rssMb() throws java.io.IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,150 @@
+package dev.uniforget.cli;
+
+import ai.djl.ndarray.NDManager;
+import dev.uniforget.audit.NearestNeighbors;
+import dev.uniforget.audit.ReplicationCheck;
+import dev.uniforget.data.ImageFolder;
+import dev.uniforget.io.ImageGrid;
+import dev.uniforget.io.Jsons;
+import dev.uniforget.lab.LabBuilder;
+import dev.uniforget.lab.LabManifest;
+import dev.uniforget.model.FlowModel;
+import dev.uniforget.model.ModelDir;
+import dev.uniforget.sampling.EulerSampler;
+import dev.uniforget.train.TrainConfig;
+import dev.uniforget.train.Trainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code uniforget demo}: the main job. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = {
+      "The main job: build the lab (OUT/lab), train the lab model (OUT/run/model), write sample",
+      "grids for neutral, target and concept prompts (OUT/grids) and check replication of the",
+      "verbatim targets. Re-running continues: an existing lab is reused, an unfinished run resumed."
+    })
+final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--out", description = "Output directory (default: ${DEFAULT-VALUE}).")
+  Path out = Path.of("runs/demo");
+
+  @Option(names = "--steps", description = "Training steps (default: ${DEFAULT-VALUE}).")
+  int steps = new TrainConfig().steps;
+
+  @Option(names = "--per-class", description = "Ordinary lab images per class (default: ${DEFAULT-VALUE}).")
+  int perClass = 1000;
+
+  @Option(names = "--seeds", description = "Samples per prompt in the grids and the check (default: ${DEFAULT-VALUE}).")
+  int seeds = 8;
+
+  @Option(names = "--fashion-mnist", description = "Folder of the gzipped IDX files (default: ${DEFAULT-VALUE}).")
+  Path fashionMnist = dev.uniforget.data.FashionMnist.DEFAULT_DIR;
+
+  @Override
+  public Integer call() throws Exception {
+    long t0 = System.nanoTime();
+    Path lab = out.resolve("lab");
+    if (!Files.isDirectory(lab)) {
+      LabBuilder.Options o = new LabBuilder.Options();
+      o.perClass = perClass;
+      o.fashionMnistDir = fashionMnist;
+      LabCommand.Build.build(o, lab);
+    } else {
+      System.err.println("reusing lab " + lab);
+    }
+    LabManifest manifest = LabManifest.read(lab);
+    long tLab = System.nanoTime();
+
+    Path run = out.resolve("run");
+    Path modelDir = run.resolve(Trainer.MODEL);
+    TrainConfig cfg = new TrainCommand.TrainOptions().toConfig();
+    cfg.steps = steps;
+    if (Files.isDirectory(run.resolve(Trainer.CHECKPOINT))) {
+      TrainCommand.run(lab, run, true, cfg, new TrainCommand.ArchitectureOptions());
+    } else {
+      TrainCommand.run(lab, run, false, cfg, new TrainCommand.ArchitectureOptions());
+    }
+    long tTrain = System.nanoTime();
+
+    Path grids = out.resolve("grids");
+    Files.createDirectories(grids);
+    Map<String, Object> summary = new LinkedHashMap<>();
+    try (NDManager root = NDManager.newBaseManager(); FlowModel model = ModelDir.load(modelDir, root)) {
+      EulerSampler.Settings s = new EulerSampler.Settings(model.config().sampler.steps, model.config().sampler.guidance);
+      int size = model.config().imageSize;
+      List<String> neutral = new ArrayList<>();
+      for (String c : manifest.classes) neutral.add("a photo of " + LabBuilder.article(c));
+      ImageGrid.write(grids.resolve("neutral.png"), SampleCommand.grid(model, root, neutral, seeds, 0, s, 64), size, 3);
+      Files.write(grids.resolve("neutral.png.txt"), neutral);
+
+      ImageFolder folder = ImageFolder.load(lab, size, model.config().channels);
+      Map<String, float[]> byFile = new LinkedHashMap<>();
+      for (int i = 0; i < folder.size(); i++) byFile.putIfAbsent(folder.entry(i).fileName(), folder.image(i));
+      List<float[]> targetImages = new ArrayList<>();
+      for (LabManifest.VerbatimTarget t : manifest.verbatimTargets) {
+        float[] im = byFile.get(t.fileName);
+        if (im == null) throw new java.io.IOException(lab + ": target file " + t.fileName + " is not in metadata.jsonl");
+        targetImages.add(im);
+      }
+      List<List<float[]>> targetRows = SampleCommand.grid(model, root, manifest.prompts.target, seeds, 0, s, 64);
+      ImageGrid.write(grids.resolve("targets.png"), withTargets(targetRows, targetImages), size, 3);
+      Files.write(grids.resolve("targets.png.txt"), manifest.prompts.target);
+
+      List<String> concept = manifest.prompts.concept.stream().map(p -> p.text).toList();
+      ImageGrid.write(grids.resolve("concepts.png"), SampleCommand.grid(model, root, concept, seeds, 0, s, 64), size, 3);
+      Files.write(grids.resolve("concepts.png.txt"), concept);
+
+      List<float[]> training = new ArrayList<>();
+      for (int i = 0; i < folder.size(); i++) training.add(folder.image(i));
+      NearestNeighbors index = new NearestNeighbors(training);
+      List<ReplicationCheck.TargetResult> results =
+          ReplicationCheck.run(index, manifest.prompts.target, targetImages, targetRows, size, root);
+      printReplication(results, seeds);
+      int replicated = (int) results.stream().filter(r -> r.replicated((seeds + 1) / 2)).count();
+      summary.put("model", modelDir.toString());
+      summary.put("replicated_targets", replicated);
+      summary.put("targets", results.size());
+      summary.put("replication_rate", results.isEmpty() ? 0 : (double) replicated / results.size());
+      summary.put("strict_copy_share", results.stream().mapToInt(r -> r.strictCopies()).sum() / (double) Math.max(1, seeds * results.size()));
+      summary.put("per_target", results);
+    }
+    long tEnd = System.nanoTime();
+    summary.put("seconds", Map.of("lab", (tLab - t0) / 1e9, "train", (tTrain - tLab) / 1e9, "sample_and_check", (tEnd - tTrain) / 1e9));
+    Jsons.write(out.resolve("demo_summary.json"), summary);
+    System.out.printf("grids in %s; summary in %s; total %.1f min%n", grids, out.resolve("demo_summary.json"), (tEnd - t0) / 6e10);
+    return 0;
+  }
+
+  /** Prepends each target's training image to its row of samples, so a person can compare. */
+  private static List<List<float[]>> withTargets(List<List<float[]>> rows, List<float[]> targets) {
+    List<List<float[]>> out = new ArrayList<>();
+    for (int i = 0; i < rows.size(); i++) {
+      List<float[]> row = new ArrayList<>();
+      row.add(targets.get(i));
+      row.add(new float[targets.get(i).length]);
+      row.addAll(rows.get(i));
+      out.add(row);
+    }
+    return out;
+  }
+
+  static void printReplication(List<ReplicationCheck.TargetResult> results, int seeds) {
+    System.out.printf("%n%-44s %7s %7s %12s %9s%n", "verbatim target prompt", "copies", "strict", "nearest=own", "mean SSIM");
+    for (ReplicationCheck.TargetResult r : results) {
+      System.out.printf("%-44s %4d/%-2d %4d/%-2d %9d/%-2d %9.3f%n", r.caption(), r.copies(), r.samples(),
+          r.strictCopies(), r.samples(), r.nearestIsOwn(), r.samples(), r.meanSsim());
+    }
+    int need = (seeds + 1) / 2;
+    long replicated = results.stream().filter(r -> r.replicated(need)).count();
+    System.out.printf("replicated (>= %d of %d samples are copies: nearest training image is the target's own AND SSIM >= %.1f): %d/%d = %.0f%%%n",
+        need, seeds, ReplicationCheck.SSIM_THRESHOLD, replicated, results.size(), 100.0 * replicated / Math.max(1, results.size()));
+    System.out.printf("strict test d1/d2 < 1/3 (Gu et al.): %d of %d samples%n%n",
+        results.stream().mapToInt(ReplicationCheck.TargetResult::strictCopies).sum(), seeds * results.size());
+  }
+}

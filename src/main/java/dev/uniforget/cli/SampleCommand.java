@@ -1,0 +1,108 @@
+package dev.uniforget.cli;
+
+import ai.djl.ndarray.NDManager;
+import dev.uniforget.io.ImageGrid;
+import dev.uniforget.model.FlowModel;
+import dev.uniforget.model.ModelDir;
+import dev.uniforget.model.UnitMasks;
+import dev.uniforget.sampling.EulerSampler;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code uniforget sample}. */
+@Command(name = "sample", mixinStandardHelpOptions = true,
+    description = {
+      "Generate images for prompts and write them as one PNG grid: one row per prompt, one",
+      "column per seed (seeds --seed-start .. --seed-start + --seeds - 1). Seeds fully",
+      "determine the samples. A .txt file beside the PNG lists the row prompts."
+    })
+final class SampleCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, description = "Model directory.")
+  Path modelDir;
+
+  @Option(names = {"-p", "--prompt"}, description = "A prompt (repeatable); \"\" is the unconditional prompt.")
+  List<String> prompts = new ArrayList<>();
+
+  @Option(names = "--prompts", description = "A file with one prompt per line (blank lines skipped).")
+  Path promptFile;
+
+  @Option(names = "--seeds", description = "Samples per prompt (default: ${DEFAULT-VALUE}).")
+  int seeds = 8;
+
+  @Option(names = "--seed-start", description = "First seed (default: ${DEFAULT-VALUE}).")
+  long seedStart = 0;
+
+  @Option(names = "--steps", description = "Sampler steps (default: the model's config).")
+  Integer steps;
+
+  @Option(names = "--guidance", description = "Classifier-free guidance scale (default: the model's config).")
+  Float guidance;
+
+  @Option(names = "--batch-size", description = "Images per forward batch (default: ${DEFAULT-VALUE}).")
+  int batchSize = 64;
+
+  @Option(names = "--out", required = true, description = "Output PNG file.")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    List<String> all = new ArrayList<>(prompts);
+    if (promptFile != null) all.addAll(readPrompts(promptFile));
+    if (all.isEmpty()) throw new IllegalArgumentException("no prompts: give --prompt TEXT or --prompts FILE");
+    if (seeds <= 0) throw new IllegalArgumentException("--seeds must be > 0, found " + seeds);
+    try (NDManager root = NDManager.newBaseManager(); FlowModel model = ModelDir.load(modelDir, root)) {
+      for (String p : all) {
+        List<String> unknown = model.tokenizer().unknownWords(p);
+        if (!unknown.isEmpty()) System.err.println("warning: words unknown to the model's tokenizer: " + unknown + " in \"" + p + "\"");
+      }
+      EulerSampler.Settings s = new EulerSampler.Settings(
+          steps != null ? steps : model.config().sampler.steps,
+          guidance != null ? guidance : model.config().sampler.guidance);
+      List<List<float[]>> rows = grid(model, root, all, seeds, seedStart, s, batchSize);
+      ImageGrid.write(out, rows, model.config().imageSize, 3);
+      Files.write(Path.of(out + ".txt"), (String.join("\n", all) + "\n").getBytes(StandardCharsets.UTF_8));
+      System.out.printf("%d images (%d prompts x %d seeds, %d steps, guidance %.2f) written to %s%n",
+          all.size() * seeds, all.size(), seeds, s.steps(), s.guidance(), out);
+    }
+    return 0;
+  }
+
+  /** Samples {@code seeds} images per prompt; rows of images in [0, 1]. Shared with demo. */
+  static List<List<float[]>> grid(FlowModel model, NDManager root, List<String> prompts, int seeds, long seedStart,
+      EulerSampler.Settings s, int batchSize) {
+    List<String> flatPrompts = new ArrayList<>();
+    long[] flatSeeds = new long[prompts.size() * seeds];
+    for (int i = 0; i < prompts.size(); i++) {
+      for (int j = 0; j < seeds; j++) {
+        flatPrompts.add(prompts.get(i));
+        flatSeeds[i * seeds + j] = seedStart + j;
+      }
+    }
+    float[][] imgs;
+    try (ProgressBar pb = Progress.bar("sample", flatSeeds.length, "img")) {
+      imgs = EulerSampler.sample(model, root, flatPrompts, flatSeeds, s, UnitMasks.NONE, batchSize, pb::stepTo);
+    }
+    List<List<float[]>> rows = new ArrayList<>();
+    for (int i = 0; i < prompts.size(); i++) {
+      List<float[]> row = new ArrayList<>();
+      for (int j = 0; j < seeds; j++) row.add(ImageGrid.toUnit(imgs[i * seeds + j]));
+      rows.add(row);
+    }
+    return rows;
+  }
+
+  static List<String> readPrompts(Path file) throws java.io.IOException {
+    if (!Files.isRegularFile(file)) throw new java.io.IOException(file + ": prompt file not found");
+    List<String> out = new ArrayList<>();
+    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) if (!line.isBlank()) out.add(line.strip());
+    if (out.isEmpty()) throw new java.io.IOException(file + ": prompt file has no prompts");
+    return out;
+  }
+}

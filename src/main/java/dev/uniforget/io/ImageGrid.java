@@ -1,0 +1,50 @@
+package dev.uniforget.io;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+
+/** The one image-grid writer: rows of grayscale images in [0, 1], upscaled, 2 px gaps. */
+public final class ImageGrid {
+  private ImageGrid() {}
+
+  /**
+   * Writes {@code rows} (each a list of size x size images) as one PNG, atomically. Row and
+   * column counts may differ per row; the canvas fits the longest row.
+   */
+  public static void write(Path png, List<List<float[]>> rows, int size, int scale) throws IOException {
+    int gap = 2, cols = 0;
+    for (List<float[]> r : rows) cols = Math.max(cols, r.size());
+    if (rows.isEmpty() || cols == 0) throw new IllegalArgumentException("an image grid needs at least one image");
+    int cell = size * scale + gap;
+    BufferedImage img = new BufferedImage(cols * cell + gap, rows.size() * cell + gap, BufferedImage.TYPE_BYTE_GRAY);
+    var raster = img.getRaster();
+    for (int y = 0; y < img.getHeight(); y++) for (int x = 0; x < img.getWidth(); x++) raster.setSample(x, y, 0, 96);
+    for (int r = 0; r < rows.size(); r++) {
+      for (int c = 0; c < rows.get(r).size(); c++) {
+        float[] px = rows.get(r).get(c);
+        if (px.length != size * size) {
+          throw new IllegalArgumentException("image " + r + "," + c + " has " + px.length + " values, expected " + size * size);
+        }
+        for (int y = 0; y < size * scale; y++) {
+          for (int x = 0; x < size * scale; x++) {
+            float v = px[(y / scale) * size + x / scale];
+            raster.setSample(gap + c * cell + x, gap + r * cell + y, 0, Math.round(Math.max(0, Math.min(1, v)) * 255));
+          }
+        }
+      }
+    }
+    AtomicFiles.writeAtomically(png, tmp -> {
+      if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException("no PNG writer available");
+    });
+  }
+
+  /** Maps model output in [-1, 1] to pixel values in [0, 1] (clamped). */
+  public static float[] toUnit(float[] x) {
+    float[] out = new float[x.length];
+    for (int i = 0; i < x.length; i++) out[i] = Math.max(0f, Math.min(1f, (x[i] + 1f) / 2f));
+    return out;
+  }
+}

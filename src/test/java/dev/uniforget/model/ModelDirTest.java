@@ -1,0 +1,156 @@
+package dev.uniforget.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.uniforget.io.Jsons;
+import dev.uniforget.io.Safetensors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelDirTest {
+  @TempDir Path tmp;
+
+  NDManager root;
+  WordTokenizer tok;
+  ModelConfig config;
+  Path dir;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    root = NDManager.newBaseManager();
+    tok = TestModels.tokenizer();
+    config = TestModels.tinyConfig(tok);
+    dir = tmp.resolve("model");
+    try (FlowModel model = FlowModel.initialize(config, tok, root, 1)) {
+      TestModels.randomize(model.params(), 2, 0.2);
+      ModelDir.save(model, dir, false, Map.of("origin", "test"));
+    }
+  }
+
+  @AfterEach
+  void tearDown() {
+    root.close();
+  }
+
+  private float[] velocity(FlowModel model) {
+    try (NDManager m = root.newSubManager()) {
+      NDArray x = m.create(TestModels.gaussians(new SplittableRandom(3), 2 * 64, 1), new Shape(2, 1, 8, 8));
+      TextEncoding text = model.encodeText(model.tokenize(m, "a red square", ""));
+      return model.velocity(x, new float[] {0.2f, 0.8f}, text, UnitMasks.NONE).toFloatArray();
+    }
+  }
+
+  private IOException loadFails(String... parts) {
+    IOException e = assertThrows(IOException.class, () -> ModelDir.load(dir, root).close());
+    for (String p : parts) assertTrue(e.getMessage().contains(p), () -> "'" + e.getMessage() + "' lacks '" + p + "'");
+    return e;
+  }
+
+  @Test
+  void saveThenLoadGivesTheSameModel() throws IOException {
+    try (FlowModel a = FlowModel.initialize(config, tok, root, 1)) {
+      TestModels.randomize(a.params(), 2, 0.2);
+      try (FlowModel b = ModelDir.load(dir, root)) {
+        assertEquals(a.params().names(), b.params().names());
+        assertEquals(tok.vocab(), b.tokenizer().vocab());
+        assertEquals(config.ffnWidths, b.config().ffnWidths);
+        assertEquals(config.sampler.steps, b.config().sampler.steps);
+        float[] va = velocity(a);
+        assertArrayEquals(va, velocity(b));
+        assertTrue(TestModels.maxAbs(va) > 1e-3);
+      }
+    }
+    try (var f = Safetensors.open(dir.resolve(ModelDir.WEIGHTS))) {
+      assertEquals("test", f.metadata().get("origin"));
+    }
+  }
+
+  @Test
+  void loadRejectsAMissingDirectory() {
+    dir = tmp.resolve("nowhere");
+    loadFails(dir.toString(), "no such directory");
+  }
+
+  @Test
+  void loadRejectsAMissingConfig() throws IOException {
+    Files.delete(dir.resolve(ModelDir.CONFIG));
+    loadFails(dir.toString(), "missing config.json");
+  }
+
+  @Test
+  void loadNamesTheInconsistentConfigField() throws IOException {
+    ObjectNode c = (ObjectNode) Jsons.MAPPER.readTree(dir.resolve(ModelDir.CONFIG).toFile());
+    c.put("num_heads", 5); // does not divide hidden_size 32
+    Jsons.MAPPER.writeValue(dir.resolve(ModelDir.CONFIG).toFile(), c);
+    loadFails(dir.resolve(ModelDir.CONFIG).toString(), "num_heads", "5");
+  }
+
+  @Test
+  void loadRejectsAnUnknownConfigField() throws IOException {
+    ObjectNode c = (ObjectNode) Jsons.MAPPER.readTree(dir.resolve(ModelDir.CONFIG).toFile());
+    c.put("hiden_size", 64);
+    Jsons.MAPPER.writeValue(dir.resolve(ModelDir.CONFIG).toFile(), c);
+    loadFails(dir.resolve(ModelDir.CONFIG).toString(), "hiden_size");
+  }
+
+  @Test
+  void loadNamesAMissingParameter() throws IOException {
+    Path w = dir.resolve(ModelDir.WEIGHTS);
+    Map<String, Safetensors.Tensor> tensors = TestModels.readTensors(w);
+    assertTrue(tensors.remove("blocks.1.attn.proj.bias") != null);
+    Safetensors.write(w, tensors, null);
+    loadFails(dir.toString(), "blocks.1.attn.proj.bias");
+  }
+
+  @Test
+  void loadNamesAParameterOfTheWrongShape() throws IOException {
+    Path w = dir.resolve(ModelDir.WEIGHTS);
+    Map<String, Safetensors.Tensor> tensors = TestModels.readTensors(w);
+    tensors.put("img_pos", Safetensors.Tensor.f32(new long[] {5, 32}, new float[5 * 32]));
+    Safetensors.write(w, tensors, null);
+    loadFails(dir.toString(), "img_pos", "(5, 32)");
+  }
+
+  @Test
+  void loadNamesAnUnexpectedParameter() throws IOException {
+    Path w = dir.resolve(ModelDir.WEIGHTS);
+    Map<String, Safetensors.Tensor> tensors = TestModels.readTensors(w);
+    tensors.put("blocks.7.mod.weight", Safetensors.Tensor.f32(new long[] {2}, new float[2]));
+    Safetensors.write(w, tensors, null);
+    loadFails(dir.toString(), "blocks.7.mod.weight");
+  }
+
+  @Test
+  void saveRefusesToOverwriteUnlessAskedAndLeavesTheDirectoryIntact() throws IOException {
+    byte[] weights = Files.readAllBytes(dir.resolve(ModelDir.WEIGHTS));
+    byte[] cfg = Files.readAllBytes(dir.resolve(ModelDir.CONFIG));
+    try (FlowModel other = FlowModel.initialize(config, tok, root, 99)) {
+      IOException e = assertThrows(IOException.class, () -> ModelDir.save(other, dir, false, Map.of()));
+      assertTrue(e.getMessage().contains(dir.getFileName().toString()), e.getMessage());
+      assertArrayEquals(weights, Files.readAllBytes(dir.resolve(ModelDir.WEIGHTS)));
+      assertArrayEquals(cfg, Files.readAllBytes(dir.resolve(ModelDir.CONFIG)));
+      try (var files = Files.list(tmp)) {
+        assertEquals(1, files.count(), "no temporary directory left behind");
+      }
+      ModelDir.save(other, dir, true, Map.of());
+      assertTrue(!java.util.Arrays.equals(weights, Files.readAllBytes(dir.resolve(ModelDir.WEIGHTS))));
+      try (FlowModel back = ModelDir.load(dir, root)) {
+        assertArrayEquals(velocity(other), velocity(back));
+      }
+    }
+  }
+}

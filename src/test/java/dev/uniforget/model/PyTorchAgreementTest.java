@@ -1,0 +1,195 @@
+package dev.uniforget.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.uniforget.io.Safetensors;
+import dev.uniforget.io.SafetensorsFile;
+import dev.uniforget.nn.Layers;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Java forward pass against the independent PyTorch re-implementation in
+ * {@code src/test/python/flow_reference.py}, on a 28x28 model whose every parameter (the
+ * zero-initialised modulation and output layers included) is random.
+ */
+class PyTorchAgreementTest {
+  static final String PYTHON = "/usr/bin/python3";
+  static final Path SCRIPT = Path.of("src/test/python/flow_reference.py");
+  static final double TOLERANCE = 1e-4;
+
+  @TempDir Path tmp;
+
+  @Test
+  void forwardMatchesPyTorch() throws Exception {
+    requireTorch();
+    WordTokenizer tok = WordTokenizer.build(
+        List.of("a red square", "a blue circle on green grass", "small dark shoe", "bright yellow shirt"), 12);
+    ModelConfig c = ModelConfig.labPreset(tok.vocabSize());
+    c.hiddenSize = 64;
+    c.numHeads = 4;
+    c.textHeads = 2;
+    c.textLayers = 2;
+    c.textFfnWidth = 96;
+    c.ffnWidths = new ArrayList<>(List.of(96, 128, 0, 64)); // block 2 has no MLP
+    c.maxTokens = tok.maxLength();
+    String[] prompts = {
+      "a red square",
+      "", // unconditional: all padding
+      "a blue circle on green grass and a small dark shoe near a bright yellow shirt red", // truncated
+      "zebra red", // unknown word
+    };
+    int b = prompts.length;
+    float[] t = {0f, 0.3f, 0.77f, 1f};
+    SplittableRandom rng = new SplittableRandom(42);
+    Path modelDir = tmp.resolve("model");
+    Path inputs = tmp.resolve("inputs.safetensors");
+    Path out = tmp.resolve("out.safetensors");
+
+    try (NDManager root = NDManager.newBaseManager();
+        FlowModel model = FlowModel.initialize(c, tok, root, 7)) {
+      TestModels.randomize(model.params(), 11, 0.1);
+      ModelDir.save(model, modelDir, false, Map.of());
+
+      long[] xShape = {b, c.channels, c.imageSize, c.imageSize};
+      float[] x = TestModels.gaussians(rng, b * c.channels * c.imageSize * c.imageSize, 1.0);
+      Map<String, float[]> maskValues = new LinkedHashMap<>();
+      maskValues.put(PrunableUnits.ffn(0), randomMask(rng, c.ffnWidths.get(0)));
+      maskValues.put(PrunableUnits.modulation(1), randomMask(rng, c.blockModulationWidth()));
+      maskValues.put(PrunableUnits.heads(0), new float[] {0.7f, 0f, 1f, 0.25f});
+      maskValues.put(PrunableUnits.FINAL_MODULATION, randomMask(rng, c.finalModulationWidth()));
+
+      try (NDManager m = root.newSubManager()) {
+        NDArray tokens = model.tokenize(m, prompts);
+        long[] ids = tokens.toLongArray();
+        assertTrue(ids[1 * c.maxTokens] == WordTokenizer.PAD_ID, "prompt 1 is all padding");
+        assertTrue(ids[c.maxTokens - 1] == WordTokenizer.PAD_ID, "prompt 0 is padded");
+        float[] tokenFloats = new float[ids.length];
+        for (int i = 0; i < ids.length; i++) tokenFloats[i] = ids[i];
+
+        Map<String, Safetensors.Tensor> in = new LinkedHashMap<>();
+        in.put("x", Safetensors.Tensor.f32(xShape, x));
+        in.put("t", Safetensors.Tensor.f32(new long[] {b}, t));
+        in.put("tokens", Safetensors.Tensor.f32(new long[] {b, c.maxTokens}, tokenFloats));
+        for (Map.Entry<String, float[]> e : maskValues.entrySet()) {
+          in.put("mask." + e.getKey(), Safetensors.Tensor.f32(new long[] {e.getValue().length}, e.getValue()));
+        }
+        Safetensors.write(inputs, in, null);
+        runReference(modelDir, inputs, out);
+
+        NDArray xs = m.create(x, new Shape(xShape));
+        TextEncoding text = model.encodeText(tokens);
+        NDArray block0 = model.block(
+            model.inputSequence(xs, text), Layers.silu(model.conditioning(m, t, text)), text.keyBias(), 0,
+            UnitMasks.NONE);
+        Map<String, NDArray> masks = new LinkedHashMap<>();
+        maskValues.forEach((k, v) -> masks.put(k, m.create(v)));
+        Map<String, NDArray> java = new LinkedHashMap<>();
+        java.put("text_states", text.states());
+        java.put("pooled", text.pooled());
+        java.put("block0", block0);
+        java.put("velocity", model.velocity(xs, t, text, UnitMasks.NONE));
+        java.put("velocity_masked", model.velocity(xs, t, text, new UnitMasks(masks)));
+
+        StringBuilder report = new StringBuilder();
+        List<String> failures = new ArrayList<>();
+        try (SafetensorsFile f = Safetensors.open(out)) {
+          for (Map.Entry<String, NDArray> e : java.entrySet()) {
+            String name = e.getKey();
+            assertTrue(f.contains(name), "reference output lacks " + name);
+            assertArrayEquals(e.getValue().getShape().getShape(), f.info(name).shape(), name + " shape");
+            float[] mine = e.getValue().toFloatArray();
+            float[] ref = f.readFloats(name);
+            double diff = TestModels.maxAbsDiff(mine, ref);
+            report.append(String.format("%s: max |diff| %.3g (max |value| %.3g)%n", name, diff, TestModels.maxAbs(ref)));
+            if (!(diff <= TOLERANCE)) failures.add(name);
+            assertTrue(TestModels.maxAbs(ref) > 1e-2, name + " is trivially small: " + report);
+          }
+        }
+        System.out.print("PyTorchAgreementTest\n" + report);
+        assertTrue(failures.isEmpty(), "Java and PyTorch disagree on " + failures + ":\n" + report);
+        // The masks must matter, or the masked comparison proves nothing.
+        double maskEffect = TestModels.maxAbsDiff(
+            java.get("velocity").toFloatArray(), java.get("velocity_masked").toFloatArray());
+        assertTrue(maskEffect > 1e-2, "masks changed the velocity by only " + maskEffect);
+      }
+    }
+  }
+
+  /** Random values in [0, 1] with every third one exactly 0 and one exactly 1. */
+  private static float[] randomMask(SplittableRandom rng, int n) {
+    float[] m = new float[n];
+    for (int i = 0; i < n; i++) m[i] = i % 3 == 0 ? 0f : (float) rng.nextDouble();
+    m[n - 1] = 1f;
+    return m;
+  }
+
+  private void runReference(Path modelDir, Path inputs, Path out) throws Exception {
+    Path log = tmp.resolve("python.log");
+    Process p = new ProcessBuilder(PYTHON, SCRIPT.toString(), "forward", modelDir.toString(), inputs.toString(),
+        out.toString())
+        .directory(projectRoot().toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+    if (!p.waitFor(180, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      fail("flow_reference.py did not finish in 180 s:\n" + Files.readString(log, StandardCharsets.UTF_8));
+    }
+    assertEquals(0, p.exitValue(), () -> "flow_reference.py failed:\n" + readQuietly(log));
+    assertTrue(Files.isRegularFile(out), () -> "flow_reference.py wrote no output:\n" + readQuietly(log));
+  }
+
+  private static Path projectRoot() {
+    Path root = Path.of("").toAbsolutePath();
+    assertTrue(Files.isRegularFile(root.resolve(SCRIPT)), "run from the project root: no " + root.resolve(SCRIPT));
+    return root;
+  }
+
+  /** Fails on CI, skips elsewhere, when /usr/bin/python3 cannot import torch. */
+  private static void requireTorch() throws InterruptedException {
+    String problem;
+    try {
+      Process p = new ProcessBuilder(PYTHON, "-c", "import torch").redirectErrorStream(true).start();
+      byte[] output = p.getInputStream().readAllBytes();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        problem = "'" + PYTHON + " -c \"import torch\"' did not finish in 60 s";
+      } else {
+        problem = p.exitValue() == 0 ? null
+            : PYTHON + " cannot import torch: " + new String(output, StandardCharsets.UTF_8).strip();
+      }
+    } catch (IOException e) {
+      problem = "cannot run " + PYTHON + ": " + e.getMessage();
+    }
+    if (problem == null) return;
+    String hint = problem + " (install it with: apt-get install -y python3-torch)";
+    if (System.getenv("CI") != null) fail("CI is set, so the PyTorch reference check must run: " + hint);
+    Assumptions.abort("skipping the PyTorch agreement check: " + hint);
+  }
+
+  private static String readQuietly(Path log) {
+    try {
+      return Files.readString(log, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+}
