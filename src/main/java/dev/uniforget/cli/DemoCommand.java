@@ -11,7 +11,6 @@ import dev.uniforget.lab.LabManifest;
 import dev.uniforget.model.FlowModel;
 import dev.uniforget.model.ModelDir;
 import dev.uniforget.sampling.EulerSampler;
-import dev.uniforget.train.TrainConfig;
 import dev.uniforget.train.Trainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,11 +33,18 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Output directory (default: ${DEFAULT-VALUE}).")
   Path out = Path.of("runs/demo");
 
-  @Option(names = "--steps", description = "Training steps (default: ${DEFAULT-VALUE}).")
-  int steps = new TrainConfig().steps;
-
   @Option(names = "--per-class", description = "Ordinary lab images per class (default: ${DEFAULT-VALUE}).")
-  int perClass = 1000;
+  int perClass = new LabBuilder.Options().perClass;
+
+  @Option(names = "--duplicates", description = "Times each verbatim target is listed (default: ${DEFAULT-VALUE}).")
+  int duplicates = new LabBuilder.Options().duplicates;
+
+  @Option(names = "--motif-images", description = "Stamped images per motif (default: ${DEFAULT-VALUE}).")
+  int motifImages = new LabBuilder.Options().motifImages;
+
+  @picocli.CommandLine.Mixin TrainCommand.TrainOptions train = new TrainCommand.TrainOptions();
+
+  @picocli.CommandLine.Mixin TrainCommand.ArchitectureOptions arch = new TrainCommand.ArchitectureOptions();
 
   @Option(names = "--seeds", description = "Samples per prompt in the grids and the check (default: ${DEFAULT-VALUE}).")
   int seeds = 8;
@@ -53,6 +59,8 @@ final class DemoCommand implements Callable<Integer> {
     if (!Files.isDirectory(lab)) {
       LabBuilder.Options o = new LabBuilder.Options();
       o.perClass = perClass;
+      o.duplicates = duplicates;
+      o.motifImages = motifImages;
       o.fashionMnistDir = fashionMnist;
       LabCommand.Build.build(o, lab);
     } else {
@@ -63,13 +71,7 @@ final class DemoCommand implements Callable<Integer> {
 
     Path run = out.resolve("run");
     Path modelDir = run.resolve(Trainer.MODEL);
-    TrainConfig cfg = new TrainCommand.TrainOptions().toConfig();
-    cfg.steps = steps;
-    if (Files.isDirectory(run.resolve(Trainer.CHECKPOINT))) {
-      TrainCommand.run(lab, run, true, cfg, new TrainCommand.ArchitectureOptions());
-    } else {
-      TrainCommand.run(lab, run, false, cfg, new TrainCommand.ArchitectureOptions());
-    }
+    TrainCommand.run(lab, run, Files.isDirectory(run.resolve(Trainer.CHECKPOINT)), train.toConfig(), arch);
     long tTrain = System.nanoTime();
 
     Path grids = out.resolve("grids");

@@ -1,0 +1,108 @@
+package dev.uniforget.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.uniforget.data.FashionMnist;
+import dev.uniforget.io.Jsons;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The command line: help on every command, clear errors, and the whole pipeline on a tiny model. */
+class CliTest {
+  @TempDir Path tmp;
+
+  record Result(int code, String out, String err) {}
+
+  static Result run(String... args) {
+    CommandLine cl = Main.commandLine();
+    StringWriter out = new StringWriter(), err = new StringWriter();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    int code = cl.execute(args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    for (String[] cmd : List.of(new String[] {"--help"}, new String[] {"lab", "build", "--help"},
+        new String[] {"train", "--help"}, new String[] {"sample", "--help"}, new String[] {"demo", "--help"},
+        new String[] {"bench", "--help"})) {
+      Result r = run(cmd);
+      assertEquals(0, r.code(), String.join(" ", cmd));
+      assertTrue(r.out().contains("Usage: uniforget"), r.out());
+    }
+  }
+
+  @Test
+  void missingModelDirectoryIsAClearError() {
+    Result r = run("sample", "--model", tmp.resolve("nope").toString(), "-p", "a bag", "--out", tmp.resolve("g.png").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("nope") && r.err().contains("not a model directory"), r.err());
+  }
+
+  @Test
+  void trainRefusesOutputInsideItsInput() {
+    Result r = run("train", "--data", tmp.toString(), "--out", tmp.resolve("run").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("must not be inside"), r.err());
+  }
+
+  @Test
+  void demoRunsTheWholePipelineOnATinyModel() throws Exception {
+    Assumptions.assumeTrue(Files.isDirectory(FashionMnist.DEFAULT_DIR) || System.getenv("CI") != null,
+        "Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)");
+    Path out = tmp.resolve("demo");
+    String[] tiny = {"--per-class", "6", "--duplicates", "3", "--motif-images", "6", "--steps", "30",
+        "--batch-size", "16", "--checkpoint-every", "20", "--hidden-size", "32", "--depth", "2", "--heads", "2",
+        "--text-layers", "1", "--seeds", "2", "--sample-steps", "3"};
+    Result r = run(concat(new String[] {"demo", "--out", out.toString()}, tiny));
+    assertEquals(0, r.code(), r.err());
+    for (String g : List.of("neutral.png", "targets.png", "concepts.png")) {
+      assertTrue(ImageIO.read(out.resolve("grids").resolve(g).toFile()).getWidth() > 0, g);
+    }
+    JsonNode summary = Jsons.MAPPER.readTree(out.resolve("demo_summary.json").toFile());
+    assertEquals(16, summary.get("targets").asInt());
+    assertEquals(16, summary.get("per_target").size());
+    assertTrue(Files.isRegularFile(out.resolve("run/model/model.safetensors")));
+    assertEquals(30, Jsons.MAPPER.readTree(out.resolve("run/checkpoint/trainer_state.json").toFile()).get("step").asInt());
+
+    // Re-running resumes the finished run (no training steps left) and extends it when asked.
+    assertEquals("--steps", tiny[6]);
+    tiny[7] = "40";
+    r = run(concat(new String[] {"demo", "--out", out.toString()}, tiny));
+    assertEquals(0, r.code(), r.err());
+    assertEquals(40, Jsons.MAPPER.readTree(out.resolve("run/checkpoint/trainer_state.json").toFile()).get("step").asInt());
+
+    // sample: prompts from a file; an empty prompt file is refused and nothing is written.
+    Path prompts = tmp.resolve("p.txt");
+    Files.writeString(prompts, "a photo of a bag\n\na photo of a sneaker\n");
+    Path grid = tmp.resolve("grid.png");
+    r = run("sample", "--model", out.resolve("run/model").toString(), "--prompts", prompts.toString(), "--seeds", "3",
+        "--out", grid.toString());
+    assertEquals(0, r.code(), r.err());
+    assertEquals(2 * (28 * 3 + 2) + 2, ImageIO.read(grid.toFile()).getHeight(), "two rows of 28x28 x3 cells");
+    Files.writeString(prompts, "\n  \n");
+    Path grid2 = tmp.resolve("grid2.png");
+    r = run("sample", "--model", out.resolve("run/model").toString(), "--prompts", prompts.toString(), "--out", grid2.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("no prompts"), r.err());
+    assertFalse(Files.exists(grid2));
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}
