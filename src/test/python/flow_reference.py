@@ -133,6 +133,8 @@ class Block(nn.Module):
         self.mod = nn.Linear(d, 6 * d)
         self.attn = Attention(d, heads)
         self.ffn = Mlp(d, width) if width > 0 else None
+        if width == 0:  # all hidden units pruned: the MLP outputs its fc2 bias
+            self.ffn_fc2_bias = nn.Parameter(torch.zeros(d))
 
     def forward(self, x, cond_act, key_bias, masks, i):
         mod = self.mod(cond_act)
@@ -141,10 +143,10 @@ class Block(nn.Module):
         shift1, scale1, gate1, shift2, scale2, gate2 = mod[:, None, :].chunk(6, dim=2)
         h = layer_norm(x) * (1 + scale1) + shift1
         x = x + gate1 * self.attn(h, key_bias, masks.get(f"blocks.{i}.attn"))
-        if self.ffn is not None:
-            h = layer_norm(x) * (1 + scale2) + shift2
-            x = x + gate2 * self.ffn(h, masks.get(f"blocks.{i}.ffn"))
-        return x
+        if self.ffn is None:
+            return x + gate2 * self.ffn_fc2_bias
+        h = layer_norm(x) * (1 + scale2) + shift2
+        return x + gate2 * self.ffn(h, masks.get(f"blocks.{i}.ffn"))
 
 
 class FinalLayer(nn.Module):
@@ -218,6 +220,9 @@ def load(model_dir):
         config = json.load(f)
     model = FlowTransformer(config)
     weights = read_safetensors(f"{model_dir}/model.safetensors")
+    for name in list(weights):  # a fully pruned MLP keeps only its output bias
+        if name.endswith(".ffn.fc2.bias") and name.replace("fc2.bias", "fc1.weight") not in weights:
+            weights[name.replace(".ffn.fc2.bias", ".ffn_fc2_bias")] = weights.pop(name)
     missing, unexpected = model.load_state_dict(weights, strict=False)
     if missing or unexpected:
         raise SystemExit(f"weights do not match the reference: missing {missing}, unexpected {unexpected}")

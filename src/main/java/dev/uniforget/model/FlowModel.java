@@ -206,9 +206,10 @@ public final class FlowModel implements AutoCloseable {
     h = modulate(Layers.layerNorm(x, ones, zeros), c.get(3), c.get(4));
     if (config.ffnWidths.get(i) > 0) {
       h = mlp(h, params, p + ".ffn", masks.get(PrunableUnits.ffn(i)));
-      x = x.add(h.mul(c.get(5)));
+      return x.add(h.mul(c.get(5)));
     }
-    return x;
+    // Every hidden unit pruned: fc2(0) = its bias, exactly what the masked model adds.
+    return x.add(c.get(5).mul(params.get(p + ".ffn.fc2.bias")));
   }
 
   private static NDArray modulate(NDArray normed, NDArray shift, NDArray scale) {

@@ -69,6 +69,8 @@ public record ParameterSpec(String name, long[] shape, Init init) {
       if (w > 0) {
         linear(s, p + ".ffn.fc1", w, d, Init.XAVIER);
         linear(s, p + ".ffn.fc2", d, w, Init.XAVIER);
+      } else { // every hidden unit pruned: the MLP's output is its constant output bias
+        s.add(new ParameterSpec(p + ".ffn.fc2.bias", new long[] {d}, Init.ZEROS));
       }
     }
     linear(s, "final.mod", c.finalModulationWidth(), d, Init.ZEROS);

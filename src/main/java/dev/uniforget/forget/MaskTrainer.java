@@ -1,0 +1,121 @@
+package dev.uniforget.forget;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.uniforget.model.FlowModel;
+import dev.uniforget.model.TextEncoding;
+import dev.uniforget.model.UnitGroup;
+import dev.uniforget.model.UnitMasks;
+import dev.uniforget.sampling.EulerSampler;
+import dev.uniforget.sampling.Seeds;
+import dev.uniforget.train.AdamW;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * UniForget mask training: for batches of (neutral prompt, noise) pairs, the masked model's
+ * final sample (full sampler, the model's guidance) is pulled toward the original model's with
+ * loss = MSE + beta * mean sigmoid(0.4 l + 1). Only the mask logits train (AdamW, cosine
+ * schedule); the weights stay frozen. The original samples of the pool are computed once.
+ * Inputs are a model and prompts, nothing else: it never sees what is memorized.
+ */
+public final class MaskTrainer {
+  /** One line of the training log. */
+  public record StepLog(int step, double mse, double sparsityTerm, double loss, double keptShare) {}
+
+  /** Progress callback. */
+  public interface Listener {
+    void onStep(StepLog log, int total);
+  }
+
+  private MaskTrainer() {}
+
+  public static List<StepLog> train(
+      FlowModel model, List<String> prompts, MaskLogits logits, ForgetConfig cfg, NDManager root, Listener listener) {
+    cfg.validate();
+    if (prompts.isEmpty()) throw new IllegalArgumentException("no prompts to train masks on");
+    EulerSampler.Settings s = new EulerSampler.Settings(
+        cfg.samplerSteps != null ? cfg.samplerSteps : model.config().sampler.steps,
+        cfg.guidance != null ? cfg.guidance : model.config().sampler.guidance);
+    int pool = prompts.size() * cfg.seedsPerPrompt;
+    List<String> poolPrompts = new ArrayList<>(pool);
+    long[] poolSeeds = new long[pool];
+    for (int i = 0; i < prompts.size(); i++) {
+      for (int j = 0; j < cfg.seedsPerPrompt; j++) {
+        poolPrompts.add(prompts.get(i));
+        poolSeeds[i * cfg.seedsPerPrompt + j] = Seeds.mix(cfg.seed, 1_000_000L + j);
+      }
+    }
+    float[][] originals = EulerSampler.sample(model, root, poolPrompts, poolSeeds, s, UnitMasks.NONE, 64, null);
+    int c = model.config().channels, size = model.config().imageSize, numel = c * size * size;
+
+    logits.store().setRequiresGradient(true);
+    List<StepLog> log = new ArrayList<>();
+    try (AdamW adam = new AdamW(logits.store(), root, 0.9f, 0.999f)) {
+      for (int step = 0; step < cfg.steps; step++) {
+        SplittableRandom rng = new SplittableRandom(Seeds.mix(cfg.seed, step));
+        int b = cfg.batchSize;
+        List<String> batchPrompts = new ArrayList<>(b);
+        long[] batchSeeds = new long[b];
+        float[] target = new float[b * numel];
+        for (int i = 0; i < b; i++) {
+          int k = rng.nextInt(pool);
+          batchPrompts.add(poolPrompts.get(k));
+          batchSeeds[i] = poolSeeds[k];
+          System.arraycopy(originals[k], 0, target, i * numel, numel);
+        }
+        Map<String, float[]> noise = logits.drawNoise(rng);
+        double mse, reg;
+        try (NDManager m = root.newSubManager()) {
+          TextEncoding text = EulerSampler.encodeForGuidance(model, m, batchPrompts, s.guidance());
+          NDArray x0 = EulerSampler.noise(m, model, batchSeeds);
+          NDArray tgt = m.create(target, new Shape(b, c, size, size));
+          mse = SamplerBackprop.backward(model, m, x0, tgt, text, s, mm -> logits.sampled(mm, noise));
+          try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray r = logits.sparsity(m);
+            reg = r.getFloat();
+            gc.backward(r.mul((float) cfg.beta));
+          }
+          adam.step(logits.store(), cfg.learningRateAt(step), cfg.weightDecay, m);
+        }
+        StepLog line = new StepLog(step + 1, mse, reg, mse + cfg.beta * reg, keptShare(logits));
+        log.add(line);
+        if (listener != null) listener.onStep(line, cfg.steps);
+      }
+    } finally {
+      logits.store().setRequiresGradient(false);
+    }
+    return log;
+  }
+
+  /** Share of units whose deterministic mask is > 0.5. */
+  public static double keptShare(MaskLogits logits) {
+    long kept = 0, all = 0;
+    for (float[] v : logits.deterministicValues().values()) {
+      for (float x : v) {
+        if (x > 0.5f) kept++;
+        all++;
+      }
+    }
+    return all == 0 ? 1 : (double) kept / all;
+  }
+
+  /** Share of units kept per module type. */
+  public static Map<UnitGroup.Kind, double[]> countsByKind(MaskLogits logits, Map<String, boolean[]> keep) {
+    Map<UnitGroup.Kind, double[]> out = new LinkedHashMap<>();
+    for (UnitGroup g : logits.groups()) {
+      double[] kc = out.computeIfAbsent(g.kind(), k -> new double[2]);
+      for (boolean k : keep.get(g.name())) {
+        if (k) kc[0]++;
+        kc[1]++;
+      }
+    }
+    return out;
+  }
+}

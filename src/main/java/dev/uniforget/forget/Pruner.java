@@ -1,0 +1,164 @@
+package dev.uniforget.forget;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.uniforget.model.FlowModel;
+import dev.uniforget.model.ModelConfig;
+import dev.uniforget.model.PrunableUnits;
+import dev.uniforget.model.UnitGroup;
+import dev.uniforget.model.UnitMasks;
+import dev.uniforget.nn.ParameterStore;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Binarizes masks and prunes physically: removed FFN hidden units shrink the MLP weight
+ * matrices (rows of fc1, columns of fc2; the config records per-block widths); removed
+ * modulation channels are zeroed (weight row and bias); removed attention heads zero their
+ * columns of the output projection. The pruned model's output equals the masked model's with
+ * hard 0/1 masks.
+ */
+public final class Pruner {
+  private Pruner() {}
+
+  /** Keep a unit when its deterministic mask is > 0.5. */
+  public static Map<String, boolean[]> binarize(MaskLogits logits) {
+    Map<String, boolean[]> keep = new LinkedHashMap<>();
+    for (Map.Entry<String, float[]> e : logits.deterministicValues().entrySet()) {
+      boolean[] k = new boolean[e.getValue().length];
+      for (int i = 0; i < k.length; i++) k[i] = e.getValue()[i] > 0.5f;
+      keep.put(e.getKey(), k);
+    }
+    return keep;
+  }
+
+  /** Keep the {@code ratio} share of all units with the highest logits (ties by position). */
+  public static Map<String, boolean[]> keepRatio(MaskLogits logits, double ratio) {
+    if (!(ratio > 0 && ratio <= 1)) throw new IllegalArgumentException("--keep-ratio must be in (0, 1], found " + ratio);
+    record Unit(String group, int index, float logit) {}
+    List<Unit> all = new ArrayList<>();
+    Map<String, boolean[]> keep = new LinkedHashMap<>();
+    for (UnitGroup g : logits.groups()) {
+      float[] l = logits.store().get(g.name()).toFloatArray();
+      for (int i = 0; i < l.length; i++) all.add(new Unit(g.name(), i, l[i]));
+      keep.put(g.name(), new boolean[l.length]);
+    }
+    all.sort(Comparator.comparingDouble((Unit u) -> -u.logit()));
+    int n = (int) Math.round(ratio * all.size());
+    for (int i = 0; i < n; i++) keep.get(all.get(i).group())[all.get(i).index()] = true;
+    return keep;
+  }
+
+  /** 0/1 masks for {@code keep}, built in {@code m}. */
+  public static UnitMasks hardMasks(Map<String, boolean[]> keep, NDManager m) {
+    Map<String, NDArray> masks = new LinkedHashMap<>();
+    for (Map.Entry<String, boolean[]> e : keep.entrySet()) {
+      float[] v = new float[e.getValue().length];
+      for (int i = 0; i < v.length; i++) v[i] = e.getValue()[i] ? 1f : 0f;
+      masks.put(e.getKey(), m.create(v, new Shape(v.length)));
+    }
+    return new UnitMasks(masks);
+  }
+
+  /** A new model without the pruned units (weights copied into {@code manager}). */
+  public static FlowModel prune(FlowModel model, Map<String, boolean[]> keep, NDManager manager) {
+    ModelConfig c = model.config().copy();
+    ParameterStore src = model.params();
+    Map<String, float[]> w = new LinkedHashMap<>();
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    for (String name : src.names()) {
+      w.put(name, src.get(name).toFloatArray());
+      shapes.put(name, src.get(name).getShape().getShape());
+    }
+    int d = c.hiddenSize;
+    for (int i = 0; i < c.depth; i++) {
+      String p = "blocks." + i;
+      boolean[] ffn = keep.get(PrunableUnits.ffn(i));
+      if (ffn != null) {
+        int width = c.ffnWidths.get(i);
+        check(ffn.length == width, PrunableUnits.ffn(i), width, ffn.length);
+        int[] kept = indices(ffn);
+        c.ffnWidths.set(i, kept.length);
+        if (kept.length == 0) {
+          for (String suffix : new String[] {".ffn.fc1.weight", ".ffn.fc1.bias", ".ffn.fc2.weight"}) {
+            w.remove(p + suffix);
+            shapes.remove(p + suffix);
+          }
+        } else {
+          w.put(p + ".ffn.fc1.weight", rows(w.get(p + ".ffn.fc1.weight"), d, kept));
+          shapes.put(p + ".ffn.fc1.weight", new long[] {kept.length, d});
+          w.put(p + ".ffn.fc1.bias", pick(w.get(p + ".ffn.fc1.bias"), kept));
+          shapes.put(p + ".ffn.fc1.bias", new long[] {kept.length});
+          w.put(p + ".ffn.fc2.weight", columns(w.get(p + ".ffn.fc2.weight"), d, width, kept));
+          shapes.put(p + ".ffn.fc2.weight", new long[] {d, kept.length});
+        }
+      }
+      zeroChannels(w, p + ".mod", keep.get(PrunableUnits.modulation(i)), d);
+      boolean[] heads = keep.get(PrunableUnits.heads(i));
+      if (heads != null) {
+        check(heads.length == c.numHeads, PrunableUnits.heads(i), c.numHeads, heads.length);
+        float[] proj = w.get(p + ".attn.proj.weight");
+        int hd = c.headDim();
+        for (int h = 0; h < heads.length; h++) {
+          if (heads[h]) continue;
+          for (int r = 0; r < d; r++) Arrays.fill(proj, r * d + h * hd, r * d + (h + 1) * hd, 0f);
+        }
+      }
+    }
+    zeroChannels(w, "final.mod", keep.get(PrunableUnits.FINAL_MODULATION), d);
+    ParameterStore out = new ParameterStore(manager);
+    // Keep the canonical parameter order of the new config.
+    for (var spec : dev.uniforget.model.ParameterSpec.all(c)) {
+      String name = spec.name();
+      if (!w.containsKey(name)) throw new IllegalStateException("pruning lost parameter " + name);
+      out.put(name, w.get(name), new Shape(shapes.get(name)));
+    }
+    return new FlowModel(c, model.tokenizer(), out);
+  }
+
+  private static void zeroChannels(Map<String, float[]> w, String prefix, boolean[] keep, int in) {
+    if (keep == null) return;
+    float[] weight = w.get(prefix + ".weight"), bias = w.get(prefix + ".bias");
+    check(keep.length == bias.length, prefix, bias.length, keep.length);
+    for (int r = 0; r < keep.length; r++) {
+      if (keep[r]) continue;
+      Arrays.fill(weight, r * in, (r + 1) * in, 0f);
+      bias[r] = 0f;
+    }
+  }
+
+  private static void check(boolean ok, String group, int expected, int found) {
+    if (!ok) throw new IllegalArgumentException("mask of " + group + " has " + found + " units, the model has " + expected);
+  }
+
+  static int[] indices(boolean[] keep) {
+    int n = 0;
+    for (boolean k : keep) if (k) n++;
+    int[] out = new int[n];
+    for (int i = 0, j = 0; i < keep.length; i++) if (keep[i]) out[j++] = i;
+    return out;
+  }
+
+  private static float[] rows(float[] m, int cols, int[] kept) {
+    float[] out = new float[kept.length * cols];
+    for (int i = 0; i < kept.length; i++) System.arraycopy(m, kept[i] * cols, out, i * cols, cols);
+    return out;
+  }
+
+  private static float[] columns(float[] m, int rows, int cols, int[] kept) {
+    float[] out = new float[rows * kept.length];
+    for (int r = 0; r < rows; r++) for (int j = 0; j < kept.length; j++) out[r * kept.length + j] = m[r * cols + kept[j]];
+    return out;
+  }
+
+  private static float[] pick(float[] v, int[] kept) {
+    float[] out = new float[kept.length];
+    for (int i = 0; i < kept.length; i++) out[i] = v[kept[i]];
+    return out;
+  }
+}

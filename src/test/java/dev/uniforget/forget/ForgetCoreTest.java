@@ -1,0 +1,190 @@
+package dev.uniforget.forget;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.uniforget.model.FlowModel;
+import dev.uniforget.model.ModelConfig;
+import dev.uniforget.model.PrunableUnits;
+import dev.uniforget.model.TestModels;
+import dev.uniforget.model.TextEncoding;
+import dev.uniforget.model.UnitMasks;
+import dev.uniforget.model.WordTokenizer;
+import dev.uniforget.sampling.EulerSampler;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ForgetCoreTest {
+  NDManager root;
+  FlowModel model;
+
+  @BeforeEach
+  void setUp() {
+    root = NDManager.newBaseManager();
+    WordTokenizer tok = TestModels.tokenizer();
+    ModelConfig c = TestModels.tinyConfig(tok);
+    model = FlowModel.initialize(c, tok, root, 3);
+    TestModels.randomize(model.params(), 11, 0.3);
+  }
+
+  @AfterEach
+  void tearDown() {
+    root.close();
+  }
+
+  @Test
+  void relaxationValuesAtKnownLogits() {
+    HardConcrete hc = HardConcrete.DEFAULT;
+    assertEquals(1.0, hc.deterministic(3.0), 0); // initial logit: fully on
+    assertEquals(0.5, hc.deterministic(0.0), 1e-12);
+    assertEquals(0.0, hc.deterministic(-3.0), 0);
+    assertEquals(0.5, hc.sample(0.0, 0.5), 1e-12);
+    double expected = 1.2 / (1 + Math.exp(-Math.log(1.5) / 0.83)) - 0.1; // l = 0, u = 0.6
+    assertEquals(expected, hc.sample(0.0, 0.6), 1e-12);
+    assertEquals(0.643707, expected, 1e-6);
+    assertEquals(1 / (1 + Math.exp(-2.2)), HardConcrete.keepProxy(3.0), 1e-12);
+    // The engine's masks agree with the Java formulas.
+    NDArray l = root.create(new float[] {-3f, -0.5f, 0f, 0.7f, 3f});
+    NDArray noise = root.create(new float[] {0f, (float) HardConcrete.logisticNoise(0.3), (float) HardConcrete.logisticNoise(0.6), 0.2f, -4f});
+    float[] det = hc.deterministic(root.create(0f), l).toFloatArray();
+    float[] smp = hc.sample(noise, l).toFloatArray();
+    float[] lv = l.toFloatArray(), nv = noise.toFloatArray();
+    for (int i = 0; i < lv.length; i++) {
+      assertEquals(hc.deterministic(lv[i]), det[i], 1e-6);
+      double u = 1 / (1 + Math.exp(-nv[i]));
+      assertEquals(hc.sample(lv[i], u), smp[i], 1e-5);
+    }
+  }
+
+  @Test
+  void gradientThroughTheWholeSamplerMatchesFiniteDifferences() {
+    MaskLogits logits = new MaskLogits(model.config(), true, HardConcrete.DEFAULT, root);
+    SplittableRandom rng = new SplittableRandom(5);
+    for (String g : logits.store().names()) {
+      int n = (int) logits.store().get(g).getShape().size();
+      float[] v = new float[n];
+      for (int i = 0; i < n; i++) v[i] = (float) (rng.nextDouble() * 2.4 - 1.2); // masks inside (0, 1)
+      logits.store().set(g, v);
+    }
+    EulerSampler.Settings s = new EulerSampler.Settings(3, 2.0f);
+    List<String> prompts = List.of("a red square", "dark");
+    NDArray noise = EulerSampler.noise(root, model, new long[] {1, 2});
+    NDArray target = root.create(TestModels.gaussians(rng, 2 * 64, 0.5), new Shape(2, 1, 8, 8));
+    TextEncoding text = EulerSampler.encodeForGuidance(model, root, prompts, s.guidance());
+
+    logits.store().setRequiresGradient(true);
+    SamplerBackprop.backward(model, root, noise, target, text, s, logits::deterministic);
+    Map<String, float[]> grads = new java.util.LinkedHashMap<>();
+    for (String g : logits.store().names()) grads.put(g, logits.store().get(g).getGradient().toFloatArray());
+    logits.store().setRequiresGradient(false);
+
+    double eps = 2e-2;
+    int checked = 0;
+    for (String g : List.of(PrunableUnits.ffn(0), PrunableUnits.modulation(1), PrunableUnits.heads(1), PrunableUnits.FINAL_MODULATION)) {
+      float[] base = logits.store().get(g).toFloatArray();
+      for (int i : new int[] {0, base.length / 2, base.length - 1}) {
+        float[] plus = base.clone(), minus = base.clone();
+        plus[i] += (float) eps;
+        minus[i] -= (float) eps;
+        logits.store().set(g, plus);
+        double lp = loss(noise, target, text, s, logits);
+        logits.store().set(g, minus);
+        double lm = loss(noise, target, text, s, logits);
+        logits.store().set(g, base);
+        double fd = (lp - lm) / (2 * eps), an = grads.get(g)[i];
+        assertEquals(fd, an, 2e-3 + 0.05 * Math.abs(fd), g + "[" + i + "]: finite difference " + fd + " vs backprop " + an);
+        checked++;
+      }
+    }
+    assertEquals(12, checked);
+    double total = 0;
+    for (float[] v : grads.values()) for (float x : v) total += Math.abs(x);
+    assertTrue(total > 1e-3, "the gradient reaches the logits");
+  }
+
+  private double loss(NDArray noise, NDArray target, TextEncoding text, EulerSampler.Settings s, MaskLogits logits) {
+    try (NDManager m = root.newSubManager()) {
+      NDArray x = noise.duplicate();
+      x.attach(m);
+      for (int k = 0; k < s.steps(); k++) x = EulerSampler.step(model, x, k, s, text, logits.deterministic(m));
+      return x.sub(target).square().mean().getFloat();
+    }
+  }
+
+  @Test
+  void prunedModelEqualsMaskedModelWithHardMasks() {
+    MaskLogits logits = new MaskLogits(model.config(), true, HardConcrete.DEFAULT, root);
+    SplittableRandom rng = new SplittableRandom(9);
+    Map<String, boolean[]> keep = new java.util.LinkedHashMap<>();
+    for (var g : logits.groups()) {
+      boolean[] k = new boolean[g.size()];
+      for (int i = 0; i < k.length; i++) k[i] = rng.nextDouble() < 0.6;
+      keep.put(g.name(), k);
+    }
+    keep.put(PrunableUnits.ffn(1), new boolean[model.config().ffnWidths.get(1)]); // a whole MLP pruned
+    FlowModel pruned = Pruner.prune(model, keep, root);
+    assertEquals(0, pruned.config().ffnWidths.get(1));
+    assertEquals(Pruner.indices(keep.get(PrunableUnits.ffn(0))).length, pruned.config().ffnWidths.get(0));
+    assertTrue(pruned.params().parameterCount() < model.params().parameterCount());
+
+    long[] seeds = {4, 5, 6};
+    List<String> prompts = List.of("a red square", "", "a blue circle on green grass");
+    EulerSampler.Settings s = new EulerSampler.Settings(4, 3f);
+    float[][] masked = EulerSampler.sample(model, root, prompts, seeds, s, Pruner.hardMasks(keep, root), 8, null);
+    float[][] cut = EulerSampler.sample(pruned, root, prompts, seeds, s, UnitMasks.NONE, 8, null);
+    double max = 0;
+    for (int i = 0; i < seeds.length; i++) max = Math.max(max, TestModels.maxAbsDiff(masked[i], cut[i]));
+    assertTrue(max <= 1e-5, "pruned vs masked max abs diff " + max);
+    float[][] full = EulerSampler.sample(model, root, prompts, seeds, s, UnitMasks.NONE, 8, null);
+    assertTrue(TestModels.maxAbsDiff(full[0], cut[0]) > 1e-3, "the pruning changed something");
+  }
+
+  @Test
+  void keepRatioKeepsTheHighestLogits() {
+    MaskLogits logits = new MaskLogits(model.config(), false, HardConcrete.DEFAULT, root);
+    float[] v = new float[64];
+    for (int i = 0; i < 64; i++) v[i] = i;
+    logits.store().set(PrunableUnits.ffn(0), v);
+    Map<String, boolean[]> keep = Pruner.keepRatio(logits, 0.5);
+    int kept = 0, all = 0;
+    for (boolean[] k : keep.values()) for (boolean b : k) {
+      if (b) kept++;
+      all++;
+    }
+    assertEquals(Math.round(0.5 * all), kept);
+    assertTrue(keep.get(PrunableUnits.ffn(0))[63]);
+    assertThrows(IllegalArgumentException.class, () -> Pruner.keepRatio(logits, 0));
+  }
+
+  @Test
+  void maskTrainingPrunesUnderAStrongSparsityWeightAndRejectsBadSettings() {
+    MaskLogits logits = new MaskLogits(model.config(), false, HardConcrete.DEFAULT, root);
+    ForgetConfig cfg = new ForgetConfig();
+    cfg.beta = 50;
+    cfg.steps = 12;
+    cfg.batchSize = 3;
+    cfg.samplerSteps = 2;
+    cfg.seedsPerPrompt = 1;
+    List<MaskTrainer.StepLog> log = MaskTrainer.train(model, List.of("a red square", "dark"), logits, cfg, root, null);
+    assertEquals(12, log.size());
+    assertTrue(log.get(11).keptShare() < 1.0, "strong beta switches units off: kept " + log.get(11).keptShare());
+    assertTrue(log.get(11).sparsityTerm() < log.get(0).sparsityTerm());
+    for (MaskTrainer.StepLog l : log) assertTrue(Double.isFinite(l.loss()));
+
+    ForgetConfig bad = new ForgetConfig();
+    bad.beta = -1;
+    assertThrows(IllegalArgumentException.class, () -> MaskTrainer.train(model, List.of("dark"), logits, bad, root, null));
+    ForgetConfig bad2 = new ForgetConfig();
+    bad2.steps = 0;
+    assertThrows(IllegalArgumentException.class, bad2::validate);
+    assertThrows(IllegalArgumentException.class, () -> MaskTrainer.train(model, List.of(), logits, new ForgetConfig(), root, null));
+  }
+}
