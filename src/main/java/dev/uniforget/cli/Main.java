@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       SampleCommand.class,
       DemoCommand.class,
+      ForgetCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

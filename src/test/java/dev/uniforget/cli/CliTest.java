@@ -37,7 +37,7 @@ class CliTest {
   void everyCommandHasHelp() {
     for (String[] cmd : List.of(new String[] {"--help"}, new String[] {"lab", "build", "--help"},
         new String[] {"train", "--help"}, new String[] {"sample", "--help"}, new String[] {"demo", "--help"},
-        new String[] {"bench", "--help"})) {
+        new String[] {"bench", "--help"}, new String[] {"forget", "--help"})) {
       Result r = run(cmd);
       assertEquals(0, r.code(), String.join(" ", cmd));
       assertTrue(r.out().contains("Usage: uniforget"), r.out());
@@ -98,6 +98,52 @@ class CliTest {
     assertEquals(2, r.code());
     assertTrue(r.err().contains("no prompts"), r.err());
     assertFalse(Files.exists(grid2));
+
+    // forget: only a model and a prompt file, in a folder with no lab or manifest anywhere near.
+    Path isolated = tmp.resolve("isolated");
+    Files.createDirectories(isolated);
+    Path model = isolated.resolve("model");
+    Files.createDirectories(model);
+    for (String f : List.of("config.json", "model.safetensors", "tokenizer.json")) {
+      Files.copy(out.resolve("run/model").resolve(f), model.resolve(f));
+    }
+    Path neutral = isolated.resolve("neutral.txt");
+    Files.copy(out.resolve("lab/prompts/neutral.txt"), neutral);
+    Path forgotten = isolated.resolve("forgotten");
+    String[] forget = {"forget", "--model", model.toString(), "--prompts", neutral.toString(), "--out", forgotten.toString(),
+        "--beta", "5", "--steps", "4", "--batch-size", "4", "--seeds-per-prompt", "1", "--sampler-steps", "2",
+        "--timing-images", "4"};
+    r = run(forget);
+    assertEquals(0, r.code(), r.err());
+    for (String f : List.of("model/config.json", "model/model.safetensors", "mask/mask.safetensors",
+        "mask/training_log.jsonl", "report.json")) {
+      assertTrue(Files.isRegularFile(forgotten.resolve(f)), f);
+    }
+    assertEquals(4, Files.readAllLines(forgotten.resolve("mask/training_log.jsonl")).size());
+    JsonNode report = Jsons.MAPPER.readTree(forgotten.resolve("report.json").toFile());
+    double off = report.get("deactivated_share").get("whole_mask").asDouble();
+    assertTrue(off >= 0 && off <= 1, "whole-mask share " + off);
+    assertTrue(report.get("parameters_after").asLong() <= report.get("parameters_before").asLong());
+    r = run("sample", "--model", forgotten.resolve("model").toString(), "-p", "a photo of a bag", "--seeds", "2",
+        "--out", tmp.resolve("pruned.png").toString());
+    assertEquals(0, r.code(), r.err());
+
+    // Bad forget inputs: negative beta, zero steps, empty prompts, existing output.
+    forget[forget.length - 11] = "-1";
+    assertEquals("--beta", forget[forget.length - 12]);
+    r = run(forget);
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--beta"), r.err());
+    forget[forget.length - 11] = "5";
+    forget[forget.length - 9] = "0";
+    r = run(forget);
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--steps") || r.err().contains("already exists"), r.err());
+    Files.writeString(neutral, "\n");
+    r = run("forget", "--model", model.toString(), "--prompts", neutral.toString(), "--out", isolated.resolve("f2").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("no prompts"), r.err());
+    assertFalse(Files.exists(isolated.resolve("f2")));
   }
 
   private static String[] concat(String[] a, String[] b) {
