@@ -5,10 +5,16 @@ import dev.uniforget.forget.ForgetConfig;
 import dev.uniforget.forget.ForgetRun;
 import dev.uniforget.forget.MaskLogits;
 import dev.uniforget.forget.MaskTrainer;
+import dev.uniforget.forget.NeutralPool;
 import dev.uniforget.forget.Pruner;
+import dev.uniforget.forget.Retrainer;
 import dev.uniforget.model.FlowModel;
 import dev.uniforget.model.ModelDir;
+import dev.uniforget.model.UnitMasks;
+import dev.uniforget.sampling.EulerSampler;
+import dev.uniforget.sampling.Seeds;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -72,6 +78,15 @@ final class ForgetCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Seed of batches and mask noise (default: ${DEFAULT-VALUE}).")
   long seed = 0;
 
+  @Option(names = "--retrain", description = "Distil the pruned model toward the original on the neutral prompts for this many steps (default: 0 = off).")
+  int retrain = 0;
+
+  @Option(names = "--retrain-lr", description = "Learning rate of --retrain (default: ${DEFAULT-VALUE}).")
+  float retrainLr = 1e-4f;
+
+  @Option(names = "--fidelity-images", description = "Held-out neutral samples to compare with the original (default: ${DEFAULT-VALUE}).")
+  int fidelityImages = 64;
+
   @Override
   public Integer call() throws Exception {
     ForgetConfig cfg = new ForgetConfig();
@@ -87,6 +102,8 @@ final class ForgetCommand implements Callable<Integer> {
     cfg.seed = seed;
     cfg.validate();
     if (timingImages <= 0) throw new IllegalArgumentException("--timing-images must be > 0, found " + timingImages);
+    if (fidelityImages <= 0) throw new IllegalArgumentException("--fidelity-images must be > 0, found " + fidelityImages);
+    if (retrain < 0) throw new IllegalArgumentException("--retrain must be >= 0, found " + retrain);
     if (java.nio.file.Files.exists(out)) throw new IllegalArgumentException("--out " + out + " already exists");
     List<String> neutral = SampleCommand.readPrompts(prompts);
     try (NDManager root = NDManager.newBaseManager(); FlowModel model = ModelDir.load(modelDir, root)) {
@@ -97,9 +114,14 @@ final class ForgetCommand implements Callable<Integer> {
       MaskLogits logits = new MaskLogits(model.config(), heads, cfg.relaxation(), root);
       System.err.printf("forget: %d prompts x %d noises, %d mask units, beta %s, %d steps at batch %d%n",
           neutral.size(), seedsPerPrompt, logits.unitCount(), beta, steps, batchSize);
+      EulerSampler.Settings s = MaskTrainer.settings(model, cfg);
+      NeutralPool pool;
+      try (ProgressBar pb = Progress.bar("original samples", (long) neutral.size() * seedsPerPrompt, "img")) {
+        pool = NeutralPool.build(model, neutral, seedsPerPrompt, seed, s, root, pb::stepTo);
+      }
       List<MaskTrainer.StepLog> log;
       try (ProgressBar pb = Progress.bar("masks", steps, "steps")) {
-        log = MaskTrainer.train(model, neutral, logits, cfg, root, (l, total) -> {
+        log = MaskTrainer.train(model, pool, logits, cfg, root, (l, total) -> {
           pb.stepTo(l.step());
           pb.setExtraMessage(String.format("mse %.4f kept %.3f", l.mse(), l.keptShare()));
         });
@@ -107,6 +129,21 @@ final class ForgetCommand implements Callable<Integer> {
       Map<String, boolean[]> keep = keepRatio != null ? Pruner.keepRatio(logits, keepRatio) : Pruner.binarize(logits);
       FlowModel pruned = Pruner.prune(model, keep, root);
       ForgetRun.Report report = ForgetRun.report(model, pruned, logits, keep, root, timingImages);
+      List<String> heldPrompts = new ArrayList<>();
+      long[] heldSeeds = new long[fidelityImages];
+      for (int i = 0; i < fidelityImages; i++) {
+        heldPrompts.add(neutral.get(i % neutral.size()));
+        heldSeeds[i] = Seeds.mix(seed, 2_000_000L + i); // never in the training pool
+      }
+      report.neutralSampleMse = ForgetRun.sampleMse(model, pruned, UnitMasks.NONE, heldPrompts, heldSeeds, s, root);
+      if (retrain > 0) {
+        try (ProgressBar pb = Progress.bar("retrain", retrain, "steps")) {
+          Retrainer.retrain(model, pruned, Pruner.masksForPruned(keep, root), pool, retrain, batchSize * 4, retrainLr,
+              seed, root, pb::stepTo);
+        }
+        report.retrainSteps = retrain;
+        report.neutralSampleMseAfterRetrain = ForgetRun.sampleMse(model, pruned, UnitMasks.NONE, heldPrompts, heldSeeds, s, root);
+      }
       ForgetRun.write(out, pruned, logits, keep, log, cfg, report, modelDir);
       print(report);
       System.out.println("pruned model written to " + out.resolve(ForgetRun.MODEL));
@@ -122,5 +159,11 @@ final class ForgetCommand implements Callable<Integer> {
     System.out.printf("%-34s %,d -> %,d (x%.2f fewer)%n", "FLOPs per image", r.flopsPerImageBefore, r.flopsPerImageAfter, r.flopsRatio);
     System.out.printf("%-34s %.2f s -> %.2f s (x%.2f faster; FLOPs predict x%.2f)%n",
         "sampling " + r.samplingImages + " images", r.samplingSecondsBefore, r.samplingSecondsAfter, r.speedup, r.flopsRatio);
+    if (Double.isFinite(r.neutralSampleMse)) {
+      System.out.printf("%-34s %.5f%n", "neutral final-sample MSE vs original", r.neutralSampleMse);
+    }
+    if (r.retrainSteps > 0) {
+      System.out.printf("%-34s %.5f (after %d retrain steps)%n", "  after retrain", r.neutralSampleMseAfterRetrain, r.retrainSteps);
+    }
   }
 }

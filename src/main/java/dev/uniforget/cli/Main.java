@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       SampleCommand.class,
       DemoCommand.class,
       ForgetCommand.class,
+      PruneRandomCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -40,9 +40,55 @@ public final class ForgetRun {
     public int samplingImages;
     public double speedup;
     public double flopsRatio;
+    /** Final-sample MSE vs the original on held-out neutral (prompt, seed) pairs. */
+    public double neutralSampleMse = Double.NaN;
+    /** The same after --retrain (NaN when not retrained). */
+    public double neutralSampleMseAfterRetrain = Double.NaN;
+    public int retrainSteps;
   }
 
   private ForgetRun() {}
+
+  /** The binary keep pattern saved by a forget (or prune-random) run in {@code dir/mask}. */
+  public static Map<String, boolean[]> readKeep(Path dir) throws IOException {
+    Path file = dir.resolve(MASK).resolve("mask.safetensors");
+    if (!Files.isRegularFile(file)) throw new IOException(dir + ": not a forget output (missing mask/mask.safetensors)");
+    Map<String, boolean[]> keep = new LinkedHashMap<>();
+    try (var f = Safetensors.open(file)) {
+      for (String name : f.names()) {
+        if (!name.startsWith("keep.")) continue;
+        float[] v = f.readFloats(name);
+        boolean[] k = new boolean[v.length];
+        for (int i = 0; i < v.length; i++) {
+          if (v[i] != 0f && v[i] != 1f) throw new IOException(file + ": tensor " + name + " must hold 0/1, found " + v[i]);
+          k[i] = v[i] == 1f;
+        }
+        keep.put(name.substring("keep.".length()), k);
+      }
+    }
+    if (keep.isEmpty()) throw new IOException(file + ": no keep.* tensors");
+    return keep;
+  }
+
+  /**
+   * Mean squared difference between {@code model}'s and {@code original}'s final samples for
+   * the same (prompt, seed) pairs: how faithfully neutral generation is kept.
+   */
+  public static double sampleMse(FlowModel original, FlowModel model, UnitMasks masks, List<String> prompts,
+      long[] seeds, EulerSampler.Settings s, NDManager root) {
+    float[][] a = EulerSampler.sample(original, root, prompts, seeds, s, UnitMasks.NONE, 64, null);
+    float[][] b = EulerSampler.sample(model, root, prompts, seeds, s, masks, 64, null);
+    double sum = 0;
+    long n = 0;
+    for (int i = 0; i < a.length; i++) {
+      for (int j = 0; j < a[i].length; j++) {
+        double d = a[i][j] - b[i][j];
+        sum += d * d;
+        n++;
+      }
+    }
+    return sum / n;
+  }
 
   public static Report report(FlowModel original, FlowModel pruned, MaskLogits logits, Map<String, boolean[]> keep,
       NDManager root, int timingImages) {
@@ -88,7 +134,7 @@ public final class ForgetRun {
   }
 
   public static void write(Path out, FlowModel pruned, MaskLogits logits, Map<String, boolean[]> keep,
-      List<MaskTrainer.StepLog> log, Object config, Report report, Path inputModel) throws IOException {
+      List<?> log, Object config, Report report, Path inputModel) throws IOException {
     if (inputModel != null && out.toAbsolutePath().normalize().equals(inputModel.toAbsolutePath().normalize())) {
       throw new IllegalArgumentException("--out must differ from the input model " + inputModel);
     }
@@ -107,7 +153,7 @@ public final class ForgetRun {
       }
       Safetensors.write(mask.resolve("mask.safetensors"), tensors, Map.of("format", "uniforget-mask/1"));
       StringBuilder sb = new StringBuilder();
-      for (MaskTrainer.StepLog l : log) sb.append(Jsons.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(l)).append('\n');
+      for (Object l : log) sb.append(Jsons.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(l)).append('\n');
       Files.writeString(mask.resolve("training_log.jsonl"), sb);
       Jsons.MAPPER.writeValue(mask.resolve("forget_config.json").toFile(), config);
       Jsons.MAPPER.writeValue(tmp.resolve("report.json").toFile(), report);

@@ -36,23 +36,25 @@ public final class MaskTrainer {
 
   private MaskTrainer() {}
 
+  /** Trains the logits on a fresh pool (built from {@code prompts}); see {@link #train(FlowModel, NeutralPool, MaskLogits, ForgetConfig, NDManager, Listener)}. */
   public static List<StepLog> train(
       FlowModel model, List<String> prompts, MaskLogits logits, ForgetConfig cfg, NDManager root, Listener listener) {
     cfg.validate();
-    if (prompts.isEmpty()) throw new IllegalArgumentException("no prompts to train masks on");
-    EulerSampler.Settings s = new EulerSampler.Settings(
+    return train(model, NeutralPool.build(model, prompts, cfg.seedsPerPrompt, cfg.seed, settings(model, cfg), root, null),
+        logits, cfg, root, listener);
+  }
+
+  /** The sampler settings of the objective: the config's, else the model's sampling defaults. */
+  public static EulerSampler.Settings settings(FlowModel model, ForgetConfig cfg) {
+    return new EulerSampler.Settings(
         cfg.samplerSteps != null ? cfg.samplerSteps : model.config().sampler.steps,
         cfg.guidance != null ? cfg.guidance : model.config().sampler.guidance);
-    int pool = prompts.size() * cfg.seedsPerPrompt;
-    List<String> poolPrompts = new ArrayList<>(pool);
-    long[] poolSeeds = new long[pool];
-    for (int i = 0; i < prompts.size(); i++) {
-      for (int j = 0; j < cfg.seedsPerPrompt; j++) {
-        poolPrompts.add(prompts.get(i));
-        poolSeeds[i * cfg.seedsPerPrompt + j] = Seeds.mix(cfg.seed, 1_000_000L + j);
-      }
-    }
-    float[][] originals = EulerSampler.sample(model, root, poolPrompts, poolSeeds, s, UnitMasks.NONE, 64, null);
+  }
+
+  public static List<StepLog> train(
+      FlowModel model, NeutralPool pool, MaskLogits logits, ForgetConfig cfg, NDManager root, Listener listener) {
+    cfg.validate();
+    EulerSampler.Settings s = pool.settings();
     int c = model.config().channels, size = model.config().imageSize, numel = c * size * size;
 
     logits.store().setRequiresGradient(true);
@@ -65,10 +67,10 @@ public final class MaskTrainer {
         long[] batchSeeds = new long[b];
         float[] target = new float[b * numel];
         for (int i = 0; i < b; i++) {
-          int k = rng.nextInt(pool);
-          batchPrompts.add(poolPrompts.get(k));
-          batchSeeds[i] = poolSeeds[k];
-          System.arraycopy(originals[k], 0, target, i * numel, numel);
+          int k = rng.nextInt(pool.size());
+          batchPrompts.add(pool.prompts().get(k));
+          batchSeeds[i] = pool.seeds()[k];
+          System.arraycopy(pool.originals()[k], 0, target, i * numel, numel);
         }
         Map<String, float[]> noise = logits.drawNoise(rng);
         double mse, reg;

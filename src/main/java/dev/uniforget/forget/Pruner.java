@@ -65,6 +65,32 @@ public final class Pruner {
     return new UnitMasks(masks);
   }
 
+  /**
+   * Hard masks that keep a pruned model's zeroed modulation channels and heads switched off
+   * while it is fine-tuned (its removed MLP units need none).
+   */
+  public static UnitMasks masksForPruned(Map<String, boolean[]> keep, NDManager m) {
+    Map<String, boolean[]> kept = new LinkedHashMap<>(keep);
+    kept.keySet().removeIf(g -> g.endsWith(".ffn"));
+    return hardMasks(kept, m);
+  }
+
+  /** Keeps, in every group, as many units as {@code like} keeps there, chosen at random (the control). */
+  public static Map<String, boolean[]> randomLike(Map<String, boolean[]> like, long seed) {
+    java.util.Random rng = new java.util.Random(seed);
+    Map<String, boolean[]> out = new LinkedHashMap<>();
+    for (Map.Entry<String, boolean[]> e : like.entrySet()) {
+      int n = e.getValue().length, kept = indices(e.getValue()).length;
+      List<Integer> order = new ArrayList<>();
+      for (int i = 0; i < n; i++) order.add(i);
+      java.util.Collections.shuffle(order, rng);
+      boolean[] k = new boolean[n];
+      for (int i = 0; i < kept; i++) k[order.get(i)] = true;
+      out.put(e.getKey(), k);
+    }
+    return out;
+  }
+
   /** A new model without the pruned units (weights copied into {@code manager}). */
   public static FlowModel prune(FlowModel model, Map<String, boolean[]> keep, NDManager manager) {
     ModelConfig c = model.config().copy();

@@ -37,7 +37,7 @@ class CliTest {
   void everyCommandHasHelp() {
     for (String[] cmd : List.of(new String[] {"--help"}, new String[] {"lab", "build", "--help"},
         new String[] {"train", "--help"}, new String[] {"sample", "--help"}, new String[] {"demo", "--help"},
-        new String[] {"bench", "--help"}, new String[] {"forget", "--help"})) {
+        new String[] {"bench", "--help"}, new String[] {"forget", "--help"}, new String[] {"prune-random", "--help"})) {
       Result r = run(cmd);
       assertEquals(0, r.code(), String.join(" ", cmd));
       assertTrue(r.out().contains("Usage: uniforget"), r.out());
@@ -112,7 +112,7 @@ class CliTest {
     Path forgotten = isolated.resolve("forgotten");
     String[] forget = {"forget", "--model", model.toString(), "--prompts", neutral.toString(), "--out", forgotten.toString(),
         "--beta", "5", "--steps", "4", "--batch-size", "4", "--seeds-per-prompt", "1", "--sampler-steps", "2",
-        "--timing-images", "4"};
+        "--timing-images", "4", "--fidelity-images", "4", "--retrain", "3"};
     r = run(forget);
     assertEquals(0, r.code(), r.err());
     for (String f : List.of("model/config.json", "model/model.safetensors", "mask/mask.safetensors",
@@ -129,13 +129,25 @@ class CliTest {
     assertEquals(0, r.code(), r.err());
 
     // Bad forget inputs: negative beta, zero steps, empty prompts, existing output.
-    forget[forget.length - 11] = "-1";
-    assertEquals("--beta", forget[forget.length - 12]);
+    assertTrue(Double.isFinite(report.get("neutral_sample_mse_after_retrain").asDouble()), "retrain was measured");
+
+    // The random control: as many units per group as the forget run kept.
+    Path control = isolated.resolve("control");
+    r = run("prune-random", "--model", model.toString(), "--like", forgotten.toString(), "--out", control.toString(),
+        "--timing-images", "4");
+    assertEquals(0, r.code(), r.err());
+    JsonNode controlReport = Jsons.MAPPER.readTree(control.resolve("report.json").toFile());
+    assertEquals(report.get("deactivated_units").toString(), controlReport.get("deactivated_units").toString());
+    assertEquals(report.get("parameters_after").asLong(), controlReport.get("parameters_after").asLong());
+
+    forget[forget.length - 15] = "-1";
+    assertEquals("--beta", forget[forget.length - 16]);
     r = run(forget);
     assertEquals(2, r.code());
     assertTrue(r.err().contains("--beta"), r.err());
-    forget[forget.length - 11] = "5";
-    forget[forget.length - 9] = "0";
+    forget[forget.length - 15] = "5";
+    assertEquals("--steps", forget[forget.length - 14]);
+    forget[forget.length - 13] = "0";
     r = run(forget);
     assertEquals(2, r.code());
     assertTrue(r.err().contains("--steps") || r.err().contains("already exists"), r.err());
