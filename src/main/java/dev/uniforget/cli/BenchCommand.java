@@ -47,8 +47,16 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--sample-images", description = "Images to sample for images/s (default: ${DEFAULT-VALUE}).")
   int sampleImages = 256;
 
+  @Option(names = "--forget", description = "Instead: peak memory and step time of UniForget mask training at 4, 8 and 16 sampler steps (each in a fresh JVM).")
+  boolean forget;
+
+  @Option(names = "--forget-probe", hidden = true, description = "Internal: one mask-training probe at this many sampler steps.")
+  Integer forgetProbe;
+
   @Override
   public Integer call() throws Exception {
+    if (forgetProbe != null) return forgetProbe(forgetProbe);
+    if (forget) return forgetBench();
     if (steps < 20) throw new IllegalArgumentException("--steps must be >= 20 (10 warm-up steps are not timed)");
     Path tmp = Files.createTempDirectory("uniforget-bench");
     try (NDManager root = NDManager.newBaseManager()) {
@@ -111,6 +119,55 @@ final class BenchCommand implements Callable<Integer> {
       System.out.printf("%-42s %12d%n", "growth from step 50 to " + steps + " (MB)", rssEnd - rssWarm);
     } finally {
       dev.uniforget.io.AtomicFiles.deleteRecursively(tmp);
+    }
+    return 0;
+  }
+
+  /** Runs one probe per sampler-step count in a fresh JVM, so each peak RSS is its own. */
+  private int forgetBench() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    System.out.printf("%-14s %14s %14s%n", "sampler steps", "peak RSS (MB)", "s / mask step");
+    for (int n : new int[] {4, 8, 16}) {
+      Process p = new ProcessBuilder(java, "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
+          Main.class.getName(), "bench", "--forget-probe", Integer.toString(n)).redirectErrorStream(true).start();
+      String result = null;
+      StringBuilder all = new StringBuilder();
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          all.append(line).append('\n');
+          if (line.startsWith("probe ")) result = line;
+        }
+      }
+      if (p.waitFor() != 0 || result == null) throw new IllegalStateException("forget probe failed:\n" + all);
+      String[] f = result.split(" ");
+      System.out.printf("%-14d %14s %14s%n", n, f[2], f[3]);
+    }
+    return 0;
+  }
+
+  /** Three mask-training steps (batch 16) on the lab preset; prints peak RSS and time per step. */
+  private int forgetProbe(int samplerSteps) throws Exception {
+    try (NDManager root = NDManager.newBaseManager()) {
+      List<String> captions = syntheticCaptions();
+      WordTokenizer tok = WordTokenizer.build(captions, 12);
+      FlowModel model = FlowModel.initialize(ModelConfig.labPreset(tok.vocabSize()), tok, root, 0);
+      dev.uniforget.forget.ForgetConfig cfg = new dev.uniforget.forget.ForgetConfig();
+      cfg.steps = 4;
+      cfg.batchSize = 16;
+      cfg.samplerSteps = samplerSteps;
+      cfg.seedsPerPrompt = 1;
+      dev.uniforget.forget.MaskLogits logits =
+          new dev.uniforget.forget.MaskLogits(model.config(), false, cfg.relaxation(), root);
+      long[] start = new long[1];
+      dev.uniforget.forget.MaskTrainer.train(model, captions.subList(0, 16), logits, cfg, root, (l, total) -> {
+        if (l.step() == 1) start[0] = System.nanoTime(); // the first step warms up
+      });
+      double perStep = (System.nanoTime() - start[0]) / 1e9 / (cfg.steps - 1);
+      long peak = -1;
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) peak = Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+      }
+      System.out.printf("probe %d %d %.2f%n", samplerSteps, peak, perStep);
     }
     return 0;
   }
