@@ -33,8 +33,12 @@ public final class EulerSampler {
 
   /** Encodes prompts for guided sampling: rows [cond..., uncond...] when guidance != 1. */
   public static TextEncoding encodeForGuidance(FlowModel model, NDManager m, List<String> prompts, float guidance) {
-    String[] all = guidance == 1f ? prompts.toArray(new String[0]) : new String[prompts.size() * 2];
-    if (guidance != 1f) {
+    return encode(model, m, prompts, guidance != 1f);
+  }
+
+  private static TextEncoding encode(FlowModel model, NDManager m, List<String> prompts, boolean withUnconditional) {
+    String[] all = !withUnconditional ? prompts.toArray(new String[0]) : new String[prompts.size() * 2];
+    if (withUnconditional) {
       for (int i = 0; i < prompts.size(); i++) {
         all[i] = prompts.get(i);
         all[prompts.size() + i] = "";
@@ -43,20 +47,39 @@ public final class EulerSampler {
     return model.encodeText(model.tokenize(m, all));
   }
 
+  /**
+   * Sees the conditional and unconditional velocities (B, C, H, W) of every guided step, e.g.
+   * for the text-conditional magnitude of Wen et al.; {@code firstImage} is the batch's offset.
+   */
+  public interface GuidanceObserver {
+    void onGuidedStep(int firstImage, int k, NDArray vCond, NDArray vUncond);
+  }
+
   /** Guided velocity at time t for a batch x (B, C, H, W) and its guidance encoding. */
   public static NDArray guidedVelocity(
       FlowModel model, NDArray x, float t, TextEncoding text, float guidance, UnitMasks masks) {
+    return guidedVelocity(model, x, t, text, guidance, masks, null, 0, 0);
+  }
+
+  private static NDArray guidedVelocity(FlowModel model, NDArray x, float t, TextEncoding text, float guidance,
+      UnitMasks masks, GuidanceObserver observer, int firstImage, int k) {
     long b = x.getShape().get(0);
-    if (guidance == 1f) return model.velocity(x, fill(b, t), text, masks);
+    if (guidance == 1f && observer == null) return model.velocity(x, fill(b, t), text, masks);
     NDList v = model.velocity(x.concat(x, 0), fill(2 * b, t), text, masks).split(2, 0);
+    if (observer != null) observer.onGuidedStep(firstImage, k, v.get(0), v.get(1));
     return v.get(1).add(v.get(0).sub(v.get(1)).mul(guidance));
   }
 
   /** One Euler step from grid point k to k+1. */
   public static NDArray step(
       FlowModel model, NDArray x, int k, Settings s, TextEncoding text, UnitMasks masks) {
+    return step(model, x, k, s, text, masks, null, 0);
+  }
+
+  private static NDArray step(FlowModel model, NDArray x, int k, Settings s, TextEncoding text, UnitMasks masks,
+      GuidanceObserver observer, int firstImage) {
     float t = time(k, s.steps()), dt = t - time(k + 1, s.steps());
-    return x.sub(guidedVelocity(model, x, t, text, s.guidance(), masks).mul(dt));
+    return x.sub(guidedVelocity(model, x, t, text, s.guidance(), masks, observer, firstImage, k).mul(dt));
   }
 
   /** Starting noise (B, C, H, W) for the given seeds. */
@@ -81,6 +104,20 @@ public final class EulerSampler {
       UnitMasks masks,
       int batchSize,
       IntConsumer progress) {
+    return sample(model, parent, prompts, seeds, s, masks, batchSize, progress, null);
+  }
+
+  /** As above; {@code observer} (if not null) sees both velocities of every step, guided or not. */
+  public static float[][] sample(
+      FlowModel model,
+      NDManager parent,
+      List<String> prompts,
+      long[] seeds,
+      Settings s,
+      UnitMasks masks,
+      int batchSize,
+      IntConsumer progress,
+      GuidanceObserver observer) {
     if (prompts.size() != seeds.length) {
       throw new IllegalArgumentException(prompts.size() + " prompts but " + seeds.length + " seeds");
     }
@@ -90,13 +127,13 @@ public final class EulerSampler {
     for (int from = 0; from < seeds.length; from += batchSize) {
       int to = Math.min(seeds.length, from + batchSize);
       try (NDManager m = parent.newSubManager()) {
-        TextEncoding text = encodeForGuidance(model, m, prompts.subList(from, to), s.guidance());
+        TextEncoding text = encode(model, m, prompts.subList(from, to), s.guidance() != 1f || observer != null);
         NDArray x = noise(m, model, java.util.Arrays.copyOfRange(seeds, from, to));
         for (int k = 0; k < s.steps(); k++) {
           NDArray next;
           try (NDManager stepScope = m.newSubManager()) {
             x.tempAttach(stepScope); // this step's intermediates land in stepScope
-            next = step(model, x, k, s, text, masks);
+            next = step(model, x, k, s, text, masks, observer, from);
             next.attach(m);
           }
           x.close();
