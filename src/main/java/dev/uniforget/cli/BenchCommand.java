@@ -57,7 +57,7 @@ final class BenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (forgetProbe != null) return forgetProbe(forgetProbe);
     if (forget) return forgetBench();
-    if (steps < 20) throw new IllegalArgumentException("--steps must be >= 20 (10 warm-up steps are not timed)");
+    if (steps < 200) throw new IllegalArgumentException("--steps must be >= 200 (memory is read at steps 100, steps/2 and steps)");
     Path tmp = Files.createTempDirectory("uniforget-bench");
     try (NDManager root = NDManager.newBaseManager()) {
       List<String> captions = syntheticCaptions();
@@ -90,14 +90,15 @@ final class BenchCommand implements Callable<Integer> {
       tc.batchSize = batch;
       tc.checkpointEvery = Integer.MAX_VALUE;
       long rssStart = rssMb();
-      long rssWarm = 0;
+      long rssWarm = 0, rssMid = 0;
       double timed = 0;
       try (Trainer tr = Trainer.start(model, data, tc, tmp.resolve("run"), root)) {
         for (int i = 0; i < steps; i++) {
           long a = System.nanoTime();
           tr.trainStep();
           if (i >= 10) timed += System.nanoTime() - a;
-          if (i == 49) rssWarm = rssMb();
+          if (i == 99) rssWarm = rssMb();
+          if (i == steps / 2 - 1) rssMid = rssMb();
           if ((i + 1) % 100 == 0) System.err.printf("  java step %d/%d, rss %d MB%n", i + 1, steps, rssMb());
         }
       }
@@ -114,9 +115,11 @@ final class BenchCommand implements Callable<Integer> {
       System.out.printf("%-42s %12s%n", "Java / PyTorch step time ratio (target <= 0.8)", Double.isNaN(torchMs) ? "n/a" : String.format("%.2f", javaMs / torchMs));
       System.out.printf("%-42s %12.1f%n", "sampling images/s (" + s.steps() + " steps, guidance " + s.guidance() + ")", imgPerSec);
       System.out.printf("%-42s %12d%n", "resident memory before training (MB)", rssStart);
-      System.out.printf("%-42s %12d%n", "resident memory after 50 steps (MB)", rssWarm);
+      System.out.printf("%-42s %12d%n", "resident memory after 100 steps (MB)", rssWarm);
+      System.out.printf("%-42s %12d%n", "resident memory after " + steps / 2 + " steps (MB)", rssMid);
       System.out.printf("%-42s %12d%n", "resident memory after " + steps + " steps (MB)", rssEnd);
-      System.out.printf("%-42s %12d%n", "growth from step 50 to " + steps + " (MB)", rssEnd - rssWarm);
+      System.out.printf("%-42s %12d%n", "growth from step " + steps / 2 + " to " + steps + " (MB)", rssEnd - rssMid);
+      System.out.printf("%-42s %12d%n", "JVM heap limit (MB; -Xmx, grows lazily)", Runtime.getRuntime().maxMemory() >> 20);
     } finally {
       dev.uniforget.io.AtomicFiles.deleteRecursively(tmp);
     }

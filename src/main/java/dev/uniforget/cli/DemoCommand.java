@@ -26,8 +26,11 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {
       "The main job: build the lab (OUT/lab), train the lab model (OUT/run/model), write sample",
-      "grids for neutral, target and concept prompts (OUT/grids) and check replication of the",
-      "verbatim targets. Re-running continues: an existing lab is reused, an unfinished run resumed."
+      "grids for neutral, target and concept prompts (OUT/grids), check replication of the",
+      "verbatim targets, train the audit's judge and copy descriptor (OUT/judge) and audit the",
+      "model (OUT/audit/report.html); then forget at --forget-beta and audit the pruned model",
+      "against the original (OUT/audit_after_forget/report.html: before and after on one page).",
+      "Re-running continues: an existing lab, judge and forget output are reused, a run resumed."
     })
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Output directory (default: ${DEFAULT-VALUE}).")
@@ -41,6 +44,21 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--motif-images", description = "Stamped images per motif (default: ${DEFAULT-VALUE}).")
   int motifImages = new LabBuilder.Options().motifImages;
+
+  @Option(names = "--judge-steps", description = "Judge training steps (default: ${DEFAULT-VALUE}).")
+  int judgeSteps = new dev.uniforget.audit.judge.JudgeTrainer.Options().steps;
+
+  @Option(names = "--descriptor-steps", description = "Copy-descriptor training steps (default: ${DEFAULT-VALUE}).")
+  int descriptorSteps = new dev.uniforget.audit.judge.DescriptorTrainer.Options().steps;
+
+  @Option(names = "--fid-images", description = "Neutral generations for the audit's FID (default: ${DEFAULT-VALUE}).")
+  int fidImages = 1000;
+
+  @Option(names = "--forget-beta", description = "Forget at this beta and audit again, before/after on one page; 0 skips (default: ${DEFAULT-VALUE}).")
+  double forgetBeta = 0.1;
+
+  @Option(names = "--forget-steps", description = "Mask training steps of that forget run (default: ${DEFAULT-VALUE}).")
+  int forgetSteps = new dev.uniforget.forget.ForgetConfig().steps;
 
   @picocli.CommandLine.Mixin TrainCommand.TrainOptions train = new TrainCommand.TrainOptions();
 
@@ -116,8 +134,53 @@ final class DemoCommand implements Callable<Integer> {
       summary.put("strict_copy_share", results.stream().mapToInt(r -> r.strictCopies()).sum() / (double) Math.max(1, seeds * results.size()));
       summary.put("per_target", results);
     }
+    long tCheck = System.nanoTime();
+
+    // The audit: judge + copy descriptor for this lab (trained once), then the full measurement.
+    Path judge = out.resolve("judge");
+    if (!Files.isDirectory(judge)) {
+      JudgeCommand.Train.train(lab, judge, fashionMnist, judgeSteps, descriptorSteps, 0);
+    }
+    long tJudge = System.nanoTime();
+    dev.uniforget.audit.AuditMetrics audit = AuditCommand.audit(modelDir, lab, judge, out.resolve("audit"), null, null, null,
+        seeds, fidImages, fashionMnist, true);
+    summary.put("audit", audit.headline);
+    long tAudit = System.nanoTime();
+
+    // UniForget at one beta, told nothing but the model and the neutral prompts; then the same audit.
+    dev.uniforget.audit.AuditMetrics after = null;
+    if (forgetBeta > 0) {
+      Path forgotten = out.resolve("forget_beta_" + forgetBeta);
+      if (!Files.isDirectory(forgotten)) {
+        dev.uniforget.forget.ForgetConfig fc = new dev.uniforget.forget.ForgetConfig();
+        fc.beta = forgetBeta;
+        fc.steps = forgetSteps;
+        ForgetCommand.forget(modelDir, SampleCommand.readPrompts(lab.resolve("prompts/neutral.txt")), fc, null, 0, 1e-4f,
+            64, 64, forgotten);
+      }
+      ForgetCommand.print(Jsons.read(forgotten.resolve("report.json"), dev.uniforget.forget.ForgetRun.Report.class));
+      after = AuditCommand.audit(forgotten.resolve("model"), lab, judge, out.resolve("audit_after_forget"), audit, null, null,
+          seeds, fidImages, fashionMnist, true);
+      summary.put("audit_after_forget", after.headline);
+    }
     long tEnd = System.nanoTime();
-    summary.put("seconds", Map.of("lab", (tLab - t0) / 1e9, "train", (tTrain - tLab) / 1e9, "sample_and_check", (tEnd - tTrain) / 1e9));
+    Map<String, Double> seconds = new LinkedHashMap<>();
+    seconds.put("lab", (tLab - t0) / 1e9);
+    seconds.put("train", (tTrain - tLab) / 1e9);
+    seconds.put("sample_and_check", (tCheck - tTrain) / 1e9);
+    seconds.put("judge", (tJudge - tCheck) / 1e9);
+    seconds.put("audit", (tAudit - tJudge) / 1e9);
+    seconds.put("forget_and_audit", (tEnd - tAudit) / 1e9);
+    summary.put("seconds", seconds);
+    System.out.println();
+    if (after == null) {
+      System.out.println("AUDIT of the lab model (" + out.resolve("audit/report.html") + "):");
+      AuditCommand.printHeadline(audit, null);
+    } else {
+      System.out.println("AUDIT after UniForget (beta " + forgetBeta + ") vs the lab model (baseline) ("
+          + out.resolve("audit_after_forget/report.html") + "):");
+      AuditCommand.printHeadline(after, audit);
+    }
     Jsons.write(out.resolve("demo_summary.json"), summary);
     System.out.printf("grids in %s; summary in %s; total %.1f min%n", grids, out.resolve("demo_summary.json"), (tEnd - t0) / 6e10);
     return 0;

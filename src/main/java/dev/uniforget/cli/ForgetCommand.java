@@ -101,26 +101,36 @@ final class ForgetCommand implements Callable<Integer> {
     cfg.includeHeads = heads;
     cfg.seed = seed;
     cfg.validate();
+    ForgetRun.Report report = forget(modelDir, SampleCommand.readPrompts(prompts), cfg, keepRatio, retrain, retrainLr,
+        timingImages, fidelityImages, out);
+    print(report);
+    System.out.println("pruned model written to " + out.resolve(ForgetRun.MODEL));
+    return 0;
+  }
+
+  /** Runs UniForget on a model with neutral prompts and writes OUT; shared with sweep. */
+  static ForgetRun.Report forget(Path modelDir, List<String> neutral, ForgetConfig cfg, Double keepRatio, int retrain,
+      float retrainLr, int timingImages, int fidelityImages, Path out) throws Exception {
+    cfg.validate();
     if (timingImages <= 0) throw new IllegalArgumentException("--timing-images must be > 0, found " + timingImages);
     if (fidelityImages <= 0) throw new IllegalArgumentException("--fidelity-images must be > 0, found " + fidelityImages);
     if (retrain < 0) throw new IllegalArgumentException("--retrain must be >= 0, found " + retrain);
     if (java.nio.file.Files.exists(out)) throw new IllegalArgumentException("--out " + out + " already exists");
-    List<String> neutral = SampleCommand.readPrompts(prompts);
     try (NDManager root = NDManager.newBaseManager(); FlowModel model = ModelDir.load(modelDir, root)) {
       for (String p : neutral) {
         List<String> unknown = model.tokenizer().unknownWords(p);
         if (!unknown.isEmpty()) System.err.println("warning: words unknown to the model's tokenizer: " + unknown + " in \"" + p + "\"");
       }
-      MaskLogits logits = new MaskLogits(model.config(), heads, cfg.relaxation(), root);
+      MaskLogits logits = new MaskLogits(model.config(), cfg.includeHeads, cfg.relaxation(), root);
       System.err.printf("forget: %d prompts x %d noises, %d mask units, beta %s, %d steps at batch %d%n",
-          neutral.size(), seedsPerPrompt, logits.unitCount(), beta, steps, batchSize);
+          neutral.size(), cfg.seedsPerPrompt, logits.unitCount(), cfg.beta, cfg.steps, cfg.batchSize);
       EulerSampler.Settings s = MaskTrainer.settings(model, cfg);
       NeutralPool pool;
-      try (ProgressBar pb = Progress.bar("original samples", (long) neutral.size() * seedsPerPrompt, "img")) {
-        pool = NeutralPool.build(model, neutral, seedsPerPrompt, seed, s, root, pb::stepTo);
+      try (ProgressBar pb = Progress.bar("original samples", (long) neutral.size() * cfg.seedsPerPrompt, "img")) {
+        pool = NeutralPool.build(model, neutral, cfg.seedsPerPrompt, cfg.seed, s, root, pb::stepTo);
       }
       List<MaskTrainer.StepLog> log;
-      try (ProgressBar pb = Progress.bar("masks", steps, "steps")) {
+      try (ProgressBar pb = Progress.bar("masks", cfg.steps, "steps")) {
         log = MaskTrainer.train(model, pool, logits, cfg, root, (l, total) -> {
           pb.stepTo(l.step());
           pb.setExtraMessage(String.format("mse %.4f kept %.3f", l.mse(), l.keptShare()));
@@ -133,22 +143,20 @@ final class ForgetCommand implements Callable<Integer> {
       long[] heldSeeds = new long[fidelityImages];
       for (int i = 0; i < fidelityImages; i++) {
         heldPrompts.add(neutral.get(i % neutral.size()));
-        heldSeeds[i] = Seeds.mix(seed, 2_000_000L + i); // never in the training pool
+        heldSeeds[i] = Seeds.mix(cfg.seed, 2_000_000L + i); // never in the training pool
       }
       report.neutralSampleMse = ForgetRun.sampleMse(model, pruned, UnitMasks.NONE, heldPrompts, heldSeeds, s, root);
       if (retrain > 0) {
         try (ProgressBar pb = Progress.bar("retrain", retrain, "steps")) {
-          Retrainer.retrain(model, pruned, Pruner.masksForPruned(keep, root), pool, retrain, batchSize * 4, retrainLr,
-              seed, root, pb::stepTo);
+          Retrainer.retrain(model, pruned, Pruner.masksForPruned(keep, root), pool, retrain, cfg.batchSize * 4, retrainLr,
+              cfg.seed, root, pb::stepTo);
         }
         report.retrainSteps = retrain;
         report.neutralSampleMseAfterRetrain = ForgetRun.sampleMse(model, pruned, UnitMasks.NONE, heldPrompts, heldSeeds, s, root);
       }
       ForgetRun.write(out, pruned, logits, keep, log, cfg, report, modelDir);
-      print(report);
-      System.out.println("pruned model written to " + out.resolve(ForgetRun.MODEL));
+      return report;
     }
-    return 0;
   }
 
   static void print(ForgetRun.Report r) {

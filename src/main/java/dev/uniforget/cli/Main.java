@@ -19,8 +19,11 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       SampleCommand.class,
       DemoCommand.class,
+      JudgeCommand.class,
+      AuditCommand.class,
       ForgetCommand.class,
       PruneRandomCommand.class,
+      SweepCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

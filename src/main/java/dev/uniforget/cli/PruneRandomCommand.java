@@ -39,9 +39,16 @@ final class PruneRandomCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    ForgetRun.Report report = pruneRandom(modelDir, like, out, seed, timingImages);
+    ForgetCommand.print(report);
+    System.out.println("randomly pruned model written to " + out.resolve(ForgetRun.MODEL));
+    return 0;
+  }
+
+  /** Prunes {@code modelDir} at random like the forget output {@code like}; shared with sweep. */
+  static ForgetRun.Report pruneRandom(Path modelDir, Path like, Path out, long seed, int timingImages) throws Exception {
     if (java.nio.file.Files.exists(out)) throw new IllegalArgumentException("--out " + out + " already exists");
-    Map<String, boolean[]> reference = ForgetRun.readKeep(like);
-    Map<String, boolean[]> keep = Pruner.randomLike(reference, seed);
+    Map<String, boolean[]> keep = Pruner.randomLike(ForgetRun.readKeep(like), seed);
     try (NDManager root = NDManager.newBaseManager(); FlowModel model = ModelDir.load(modelDir, root)) {
       MaskLogits logits = new MaskLogits(model.config(), keep.keySet().stream().anyMatch(g -> g.endsWith(".attn")),
           HardConcrete.DEFAULT, root);
@@ -57,9 +64,7 @@ final class PruneRandomCommand implements Callable<Integer> {
       FlowModel pruned = Pruner.prune(model, keep, root);
       ForgetRun.Report report = ForgetRun.report(model, pruned, logits, keep, root, timingImages);
       ForgetRun.write(out, pruned, logits, keep, List.of(), Map.of("random_like", like.toString(), "seed", seed), report, modelDir);
-      ForgetCommand.print(report);
-      System.out.println("randomly pruned model written to " + out.resolve(ForgetRun.MODEL));
+      return report;
     }
-    return 0;
   }
 }

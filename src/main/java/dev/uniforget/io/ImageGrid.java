@@ -15,6 +15,20 @@ public final class ImageGrid {
    * column counts may differ per row; the canvas fits the longest row.
    */
   public static void write(Path png, List<List<float[]>> rows, int size, int scale) throws IOException {
+    BufferedImage img = render(rows, size, scale);
+    AtomicFiles.writeAtomically(png, tmp -> {
+      if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException("no PNG writer available");
+    });
+  }
+
+  /** The grid as PNG bytes (for self-contained HTML reports). */
+  public static byte[] pngBytes(List<List<float[]>> rows, int size, int scale) throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    if (!ImageIO.write(render(rows, size, scale), "png", out)) throw new IOException("no PNG writer available");
+    return out.toByteArray();
+  }
+
+  private static BufferedImage render(List<List<float[]>> rows, int size, int scale) {
     int gap = 2, cols = 0;
     for (List<float[]> r : rows) cols = Math.max(cols, r.size());
     if (rows.isEmpty() || cols == 0) throw new IllegalArgumentException("an image grid needs at least one image");
@@ -36,9 +50,7 @@ public final class ImageGrid {
         }
       }
     }
-    AtomicFiles.writeAtomically(png, tmp -> {
-      if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException("no PNG writer available");
-    });
+    return img;
   }
 
   /** Maps model output in [-1, 1] to pixel values in [0, 1] (clamped). */

@@ -65,7 +65,8 @@ class CliTest {
     Path out = tmp.resolve("demo");
     String[] tiny = {"--per-class", "6", "--duplicates", "3", "--motif-images", "6", "--steps", "30",
         "--batch-size", "16", "--checkpoint-every", "20", "--hidden-size", "32", "--depth", "2", "--heads", "2",
-        "--text-layers", "1", "--seeds", "2", "--sample-steps", "3"};
+        "--text-layers", "1", "--seeds", "2", "--sample-steps", "3", "--judge-steps", "20", "--descriptor-steps", "10",
+        "--fid-images", "16", "--forget-steps", "3"};
     Result r = run(concat(new String[] {"demo", "--out", out.toString()}, tiny));
     assertEquals(0, r.code(), r.err());
     for (String g : List.of("neutral.png", "targets.png", "concepts.png")) {
@@ -75,6 +76,16 @@ class CliTest {
     assertEquals(16, summary.get("targets").asInt());
     assertEquals(16, summary.get("per_target").size());
     assertTrue(Files.isRegularFile(out.resolve("run/model/model.safetensors")));
+    JsonNode metrics = Jsons.MAPPER.readTree(out.resolve("audit/metrics.json").toFile());
+    for (String k : List.of("replication_rate", "concept_rate", "magnitude_auc", "fid", "alignment", "neutral_copy_share")) {
+      assertTrue(metrics.get("headline").has(k), k);
+    }
+    assertEquals(16, metrics.get("targets").size());
+    JsonNode after = Jsons.MAPPER.readTree(out.resolve("audit_after_forget/metrics.json").toFile());
+    assertTrue(after.get("headline").has("replication_rate"));
+    assertTrue(Files.readString(out.resolve("audit_after_forget/report.html")).contains("baseline"), "before/after page");
+    String html = Files.readString(out.resolve("audit/report.html"));
+    assertTrue(html.contains("Headline") && html.contains("data:image/png;base64,"), "self-contained report");
     assertEquals(30, Jsons.MAPPER.readTree(out.resolve("run/checkpoint/trainer_state.json").toFile()).get("step").asInt());
 
     // Re-running resumes the finished run (no training steps left) and extends it when asked.

@@ -1,0 +1,68 @@
+package dev.uniforget.audit;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What {@code audit} measures ({@code metrics.json}; schema in README). */
+public final class AuditMetrics {
+  public String format = "uniforget-audit/1";
+  public String model;
+  public String lab;
+  public int seedsPerPrompt;
+  /** One number per metric: the table a person reads first. */
+  public Map<String, Double> headline = new LinkedHashMap<>();
+  public Calibration calibration = new Calibration();
+  public List<TargetRow> targets = new ArrayList<>();
+  public List<ConceptRow> concepts = new ArrayList<>();
+  public List<NeutralRow> neutral = new ArrayList<>();
+  public Map<String, Double> seconds = new LinkedHashMap<>();
+
+  /** How the copy threshold was set: on real images, never on generations. */
+  public static final class Calibration {
+    public double threshold;
+    public double negativePercentile;
+    public double negativeRate;
+    public double positiveRecall;
+    public boolean meetsRecall;
+    public int negatives;
+    public int positives;
+  }
+
+  /** One verbatim-target prompt over its seeds. */
+  public static final class TargetRow {
+    public String prompt;
+    public int samples;
+    /** Copies (descriptor score above the threshold) whose nearest training image is the target's own. */
+    public int copiesOfOwn;
+    public int copiesOfAny;
+    public int strictCopies;
+    public int nearestIsOwn;
+    public double meanCopyScore;
+    public double meanSsim;
+    public double meanRatio;
+    public double diversity;
+    public double seedCollapse;
+    public double magnitude;
+    public boolean replicated;
+  }
+
+  /** One concept prompt. */
+  public static final class ConceptRow {
+    public String prompt;
+    public String motif;
+    public String className;
+    public boolean seenInTraining;
+    public double rate;
+  }
+
+  /** One neutral prompt. */
+  public static final class NeutralRow {
+    public String prompt;
+    public double magnitude;
+    public double diversity;
+    public double alignment;
+    public int copies;
+  }
+}

@@ -1,0 +1,138 @@
+package dev.uniforget.audit;
+
+import dev.uniforget.audit.stats.Roc;
+import dev.uniforget.io.AtomicFiles;
+import dev.uniforget.io.ImageGrid;
+import dev.uniforget.io.Jsons;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes an audit directory atomically: {@code metrics.json}, the charts as PNG files and
+ * {@code report.html}, self-contained (images inlined) so it reads offline. With a baseline
+ * (another audit's metrics.json) the headline table shows both models side by side with deltas.
+ */
+public final class AuditReport {
+  private AuditReport() {}
+
+  public static void write(Path out, Audit.Result r, AuditMetrics baseline, int imageSize, boolean replace) throws IOException {
+    AtomicFiles.writeDirectoryAtomically(out, replace, tmp -> {
+      Jsons.MAPPER.writeValue(tmp.resolve("metrics.json").toFile(), r.metrics());
+      Audit.Evidence ev = r.evidence();
+      Map<String, double[]> cal = new LinkedHashMap<>();
+      cal.put("real held-out vs nearest training (negatives)", ev.calibrationNegatives);
+      cal.put("augmented training copies (positives)", ev.calibrationPositives);
+      cal.put("neutral generations", ev.neutralScores);
+      if (ev.targetSampleScores.length > 0) cal.put("target generations", ev.targetSampleScores);
+      Charts.histograms(tmp.resolve("copy_scores.png"), "copy score (descriptor cosine to nearest training image)",
+          "cosine", cal, 40);
+      if (ev.targetMagnitudes.length > 0) {
+        Map<String, double[]> mag = new LinkedHashMap<>();
+        mag.put("neutral prompts", ev.neutralMagnitudes);
+        mag.put("target prompts", ev.targetMagnitudes);
+        Charts.histograms(tmp.resolve("magnitude.png"), "text-conditional magnitude per prompt", "mean ||v_c - v_u||", mag, 30);
+        Roc.Curve c = Roc.curve(ev.targetMagnitudes, ev.neutralMagnitudes);
+        Map<String, double[][]> roc = new LinkedHashMap<>();
+        roc.put(String.format("magnitude (AUC %.3f)", Roc.auc(ev.targetMagnitudes, ev.neutralMagnitudes)), new double[][] {c.fpr(), c.tpr()});
+        roc.put("chance", new double[][] {{0, 1}, {0, 1}});
+        Charts.lines(tmp.resolve("magnitude_roc.png"), "target vs neutral prompts", "false positive rate", "true positive rate", roc, false);
+      }
+      Files.writeString(tmp.resolve("report.html"), html(r, baseline, imageSize, tmp), StandardCharsets.UTF_8);
+    });
+  }
+
+  private static String html(Audit.Result r, AuditMetrics base, int size, Path dir) throws IOException {
+    AuditMetrics m = r.metrics();
+    Audit.Evidence ev = r.evidence();
+    StringBuilder h = new StringBuilder();
+    h.append("<!doctype html><html><head><meta charset=\"utf-8\"><title>uniforget audit</title><style>")
+        .append("body{font-family:sans-serif;margin:24px;max-width:1200px}table{border-collapse:collapse}")
+        .append("td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#eee}")
+        .append("td.l,th.l{text-align:left}.bad{color:#b00}.good{color:#070}img{image-rendering:pixelated}")
+        .append(".small{font-size:11px;color:#444}</style></head><body>");
+    h.append("<h1>uniforget audit</h1><p>model <code>").append(esc(m.model)).append("</code>, lab <code>")
+        .append(esc(m.lab)).append("</code>, ").append(m.seedsPerPrompt).append(" seeds per prompt.</p>");
+    h.append("<h2>Headline</h2><table><tr><th class=l>metric</th><th>this model</th>");
+    if (base != null) h.append("<th>baseline</th><th>delta</th>");
+    h.append("</tr>");
+    for (Map.Entry<String, Double> e : m.headline.entrySet()) {
+      h.append("<tr><td class=l>").append(e.getKey()).append("</td><td>").append(fmt(e.getValue())).append("</td>");
+      if (base != null) {
+        Double b = base.headline.get(e.getKey());
+        h.append("<td>").append(b == null ? "-" : fmt(b)).append("</td><td>")
+            .append(b == null ? "-" : fmt(e.getValue() - b)).append("</td>");
+      }
+      h.append("</tr>");
+    }
+    h.append("</table>");
+    if (base != null) h.append("<p class=small>baseline: <code>").append(esc(base.model)).append("</code></p>");
+
+    AuditMetrics.Calibration c = m.calibration;
+    h.append("<h2>Copy threshold (calibrated on real images)</h2><p>threshold ").append(fmt(c.threshold))
+        .append(" = the ").append(fmt(c.negativePercentile)).append("th percentile of ").append(c.negatives)
+        .append(" held-out real images vs their nearest training image (share above: ").append(fmt(c.negativeRate))
+        .append("); ").append(fmt(c.positiveRecall)).append(" of ").append(c.positives)
+        .append(" augmented training copies (noise, speckle, blur, shift) exceed it")
+        .append(c.meetsRecall ? " <span class=good>(>= required recall)</span>" : " <span class=bad>(below the required recall)</span>")
+        .append(".</p>").append(img(dir.resolve("copy_scores.png")));
+    if (Files.exists(dir.resolve("magnitude.png"))) {
+      h.append("<h2>Text-conditional magnitude (Wen et al.)</h2>").append(img(dir.resolve("magnitude.png")))
+          .append(img(dir.resolve("magnitude_roc.png")));
+    }
+    h.append("<h2>Verbatim targets</h2><p class=small>Each row: the target's training image, a gap, then the ")
+        .append("samples; under each sample its copy score and d1/d2 (strict copy when d1/d2 &lt; 1/3).</p><table>")
+        .append("<tr><th class=l>prompt</th><th>copies of own</th><th>strict</th><th>nearest = own</th><th>seed collapse</th>")
+        .append("<th>magnitude</th><th class=l>training image | samples</th></tr>");
+    for (int i = 0; i < m.targets.size(); i++) {
+      AuditMetrics.TargetRow t = m.targets.get(i);
+      List<float[]> row = new ArrayList<>();
+      row.add(ev.targetOwnImages.get(i) != null ? ev.targetOwnImages.get(i) : ev.targetNearest.get(i));
+      row.add(new float[size * size]);
+      row.addAll(ev.targetSamples.get(i));
+      StringBuilder notes = new StringBuilder();
+      for (int j = 0; j < ev.targetScores.get(i).length; j++) {
+        notes.append(String.format("%.2f/%.2f ", ev.targetScores.get(i)[j], ev.targetRatios.get(i)[j]));
+      }
+      h.append("<tr><td class=l>").append(esc(t.prompt)).append("</td><td class=").append(t.replicated ? "bad" : "good").append(">")
+          .append(t.copiesOfOwn).append("/").append(t.samples).append("</td><td>").append(t.strictCopies).append("/").append(t.samples)
+          .append("</td><td>").append(t.nearestIsOwn).append("/").append(t.samples).append("</td><td>").append(fmt(t.seedCollapse))
+          .append("</td><td>").append(fmt(t.magnitude)).append("</td><td class=l>")
+          .append(inline(ImageGrid.pngBytes(List.of(row), size, 2))).append("<br><span class=small>").append(notes)
+          .append("</span></td></tr>");
+    }
+    h.append("</table><h2>Protected concepts</h2><table><tr><th class=l>prompt</th><th>seen pair</th><th>rate</th><th class=l>samples</th></tr>");
+    for (int i = 0; i < m.concepts.size(); i++) {
+      AuditMetrics.ConceptRow cr = m.concepts.get(i);
+      h.append("<tr><td class=l>").append(esc(cr.prompt)).append("</td><td>").append(cr.seenInTraining ? "yes" : "no")
+          .append("</td><td>").append(fmt(cr.rate)).append("</td><td class=l>")
+          .append(inline(ImageGrid.pngBytes(List.of(ev.conceptSamples.get(i)), size, 2))).append("</td></tr>");
+    }
+    h.append("</table><h2>Timing (s)</h2><table>");
+    m.seconds.forEach((k, v) -> h.append("<tr><td class=l>").append(k).append("</td><td>").append(fmt(v)).append("</td></tr>"));
+    return h.append("</table></body></html>\n").toString();
+  }
+
+  private static String img(Path png) throws IOException {
+    return inline(Files.readAllBytes(png));
+  }
+
+  private static String inline(byte[] png) {
+    return "<img src=\"data:image/png;base64," + Base64.getEncoder().encodeToString(png) + "\">";
+  }
+
+  static String fmt(double v) {
+    if (Double.isNaN(v)) return "n/a";
+    return Math.abs(v) >= 100 ? String.format("%.1f", v) : String.format("%.3f", v);
+  }
+
+  private static String esc(String s) {
+    return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  }
+}

@@ -1,0 +1,37 @@
+package dev.uniforget.audit.judge;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** What {@code descriptor.json} holds: the architecture, training options and measured separation. */
+public final class DescriptorConfig {
+  public static final String FORMAT = "uniforget-copy-descriptor/1";
+
+  public String format = FORMAT;
+  public int imageSize = 28;
+  public int channels = 1;
+  /** Trunk width: the convolutions have width, 2 width and 4 width channels. */
+  public int width = 32;
+  /** Hidden feature dimension before the projection. */
+  public int featureDim = 128;
+  /** Dimension of the L2-normalised embedding. */
+  public int embedDim = 64;
+  /** Measured after training; null for an untrained descriptor. */
+  public DescriptorMetrics metrics;
+  /** The training options, informational. */
+  public Map<String, Object> training = new LinkedHashMap<>();
+
+  /** Throws IllegalArgumentException naming the first invalid field. */
+  public void validate() {
+    check(FORMAT.equals(format), "format", "\"" + FORMAT + "\"", format);
+    check(imageSize >= 16 && imageSize % 4 == 0, "image_size", "a multiple of 4, >= 16", imageSize);
+    check(channels == 1, "channels", "1", channels);
+    check(width >= 1 && width <= 512, "width", "in 1..512", width);
+    check(featureDim >= 1 && featureDim <= 4096, "feature_dim", "in 1..4096", featureDim);
+    check(embedDim >= 2 && embedDim <= 4096, "embed_dim", "in 2..4096", embedDim);
+  }
+
+  private static void check(boolean ok, String field, String expected, Object found) {
+    if (!ok) throw new IllegalArgumentException("field '" + field + "': expected " + expected + ", found " + found);
+  }
+}
