@@ -2,6 +2,7 @@ package dev.uniforget.forget;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
+import dev.uniforget.nn.Layers;
 
 /**
  * The hard-concrete relaxation of a binary mask (Louizos et al. 2018) as UniForget uses it:
@@ -35,12 +36,12 @@ public record HardConcrete(double gamma, double zeta, double temperature, double
 
   /** Training-time masks: {@code noise} (logistic, first operand: results land in its manager) + logits. */
   public NDArray sample(NDArray noise, NDArray logits) {
-    return stretch(Activation.sigmoid(noise.add(logits).div(temperature)));
+    return stretch(Activation.sigmoid(Layers.scale(noise.add(logits), 1 / temperature)));
   }
 
   /** Deterministic masks; {@code zero} is a scalar 0 in the caller's manager (keeps results there). */
   public NDArray deterministic(NDArray zero, NDArray logits) {
-    return stretch(Activation.sigmoid(zero.add(logits).div(temperature)));
+    return stretch(Activation.sigmoid(Layers.scale(zero.add(logits), 1 / temperature)));
   }
 
   /** The sparsity term's per-unit value sigmoid(0.4 l + 1). */
@@ -49,7 +50,7 @@ public record HardConcrete(double gamma, double zeta, double temperature, double
   }
 
   private NDArray stretch(NDArray s) {
-    return s.mul(zeta - gamma).add(gamma).clip(0, 1); // out of place: sigmoid's backward needs s
+    return Layers.scale(s, zeta - gamma).add(gamma).clip(0, 1); // out of place: sigmoid's backward needs s
   }
 
   private double stretch(double s) {

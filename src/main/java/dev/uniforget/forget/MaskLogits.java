@@ -10,6 +10,7 @@ import dev.uniforget.model.ModelConfig;
 import dev.uniforget.model.PrunableUnits;
 import dev.uniforget.model.UnitGroup;
 import dev.uniforget.model.UnitMasks;
+import dev.uniforget.nn.Layers;
 import dev.uniforget.nn.ParameterStore;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,7 +88,7 @@ public final class MaskLogits implements AutoCloseable {
     NDList parts = new NDList();
     NDArray zero = m.create(0f);
     for (UnitGroup g : groups) parts.add(zero.add(logits.get(g.name())));
-    return Activation.sigmoid(NDArrays.concat(parts).mul(0.4f).add(1f)).mean();
+    return Activation.sigmoid(Layers.scale(NDArrays.concat(parts), 0.4).add(1f)).mean();
   }
 
   /** Deterministic mask values per group, in Java. */

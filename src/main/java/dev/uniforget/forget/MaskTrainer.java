@@ -82,9 +82,12 @@ public final class MaskTrainer {
           try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray r = logits.sparsity(m);
             reg = r.getFloat();
-            gc.backward(r.mul((float) cfg.beta));
+            gc.backward(dev.uniforget.nn.Layers.scale(r, cfg.beta));
           }
           adam.step(logits.store(), cfg.learningRateAt(step), cfg.weightDecay, m);
+        }
+        if (!Double.isFinite(mse) || !Double.isFinite(reg)) {
+          throw new IllegalStateException("mask training diverged: loss is not finite at step " + (step + 1));
         }
         StepLog line = new StepLog(step + 1, mse, reg, mse + cfg.beta * reg, keptShare(logits));
         log.add(line);

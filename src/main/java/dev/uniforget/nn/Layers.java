@@ -46,6 +46,15 @@ public final class Layers {
     return x.mul(Activation.sigmoid(x));
   }
 
+  /**
+   * x * v with the scalar held as an array in x's manager. Never use DJL's mul(Number) or
+   * div(Number) where autograd may run: they close their scalar at once, yet the backward pass
+   * reads it (a use-after-free that corrupted gradients into NaN in mask training).
+   */
+  public static NDArray scale(NDArray x, double v) {
+    return x.mul(x.getManager().create((float) v));
+  }
+
   /** Multiplies the last axis of {@code x} by {@code mask} (null: unchanged, no cost). */
   public static NDArray applyMask(NDArray x, NDArray mask) {
     return mask == null ? x : x.mul(mask);
@@ -71,7 +80,7 @@ public final class Layers {
     NDArray q = parts.get(0).squeeze(0);
     NDArray k = parts.get(1).squeeze(0);
     NDArray v = parts.get(2).squeeze(0);
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(1.0 / Math.sqrt(hd));
+    NDArray scores = scale(q.matMul(k.transpose(0, 1, 3, 2)), 1.0 / Math.sqrt(hd));
     if (keyBias != null) scores = scores.addi(keyBias);
     NDArray out = scores.softmax(-1).matMul(v); // (B, H, T, hd)
     out = out.transpose(0, 2, 1, 3); // (B, T, H, hd)

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.uniforget.model.FlowModel;
 import dev.uniforget.model.TextEncoding;
 import dev.uniforget.model.UnitMasks;
+import dev.uniforget.nn.Layers;
 import java.util.List;
 import java.util.function.IntConsumer;
 
@@ -67,7 +68,7 @@ public final class EulerSampler {
     if (guidance == 1f && observer == null) return model.velocity(x, fill(b, t), text, masks);
     NDList v = model.velocity(x.concat(x, 0), fill(2 * b, t), text, masks).split(2, 0);
     if (observer != null) observer.onGuidedStep(firstImage, k, v.get(0), v.get(1));
-    return v.get(1).add(v.get(0).sub(v.get(1)).mul(guidance));
+    return v.get(1).add(Layers.scale(v.get(0).sub(v.get(1)), guidance));
   }
 
   /** One Euler step from grid point k to k+1. */
@@ -79,7 +80,7 @@ public final class EulerSampler {
   private static NDArray step(FlowModel model, NDArray x, int k, Settings s, TextEncoding text, UnitMasks masks,
       GuidanceObserver observer, int firstImage) {
     float t = time(k, s.steps()), dt = t - time(k + 1, s.steps());
-    return x.sub(guidedVelocity(model, x, t, text, s.guidance(), masks, observer, firstImage, k).mul(dt));
+    return x.sub(Layers.scale(guidedVelocity(model, x, t, text, s.guidance(), masks, observer, firstImage, k), dt));
   }
 
   /** Starting noise (B, C, H, W) for the given seeds. */

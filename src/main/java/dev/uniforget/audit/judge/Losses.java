@@ -3,6 +3,7 @@ package dev.uniforget.audit.judge;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.uniforget.nn.Layers;
 
 /** Training losses; every constant is created in the manager of the activations. */
 final class Losses {
@@ -22,7 +23,7 @@ final class Losses {
     }
     NDManager m = logits.getManager();
     NDArray t = m.create(target, new Shape(b, k));
-    return logits.logSoftmax(1).mul(t).sum().div(-Math.max(total, 1e-6f));
+    return Layers.scale(logits.logSoftmax(1).mul(t).sum(), -1.0 / Math.max(total, 1e-6f));
   }
 
   /**
@@ -39,8 +40,8 @@ final class Losses {
       partner[i * n2 + (i + n) % n2] = 1f;
     }
     NDManager m = z.getManager();
-    NDArray sim = z.matMul(z.transpose()).div(temperature).sub(m.create(self, new Shape(n2, n2)));
-    return sim.logSoftmax(1).mul(m.create(partner, new Shape(n2, n2))).sum().div(-(float) n2);
+    NDArray sim = Layers.scale(z.matMul(z.transpose()), 1.0 / temperature).sub(m.create(self, new Shape(n2, n2)));
+    return Layers.scale(sim.logSoftmax(1).mul(m.create(partner, new Shape(n2, n2))).sum(), -1.0 / n2);
   }
 
   /** Rows scaled to unit L2 norm. */
