@@ -43,7 +43,9 @@ final class TrainCommand implements Callable<Integer> {
     if (out.toAbsolutePath().normalize().startsWith(data.toAbsolutePath().normalize())) {
       throw new IllegalArgumentException("--out " + out + " must not be inside the input --data " + data);
     }
-    Path model = run(data, out, resume, train.toConfig(), arch);
+    TrainConfig cfg = train.toConfig();
+    if (resume && train.steps == null) cfg.steps = 0; // 0: keep the checkpoint's number of steps
+    Path model = run(data, out, resume, cfg, arch);
     System.out.println("model written to " + model);
     return 0;
   }
@@ -69,7 +71,7 @@ final class TrainCommand implements Callable<Integer> {
             model.params().parameterCount(), set.size(), folder.distinctImages(), cfg.steps, cfg.batchSize);
         trainer = Trainer.start(model, set, cfg, out, root);
       }
-      try (trainer; ProgressBar pb = Progress.bar("train", cfg.steps, "steps")) {
+      try (trainer; ProgressBar pb = Progress.bar("train", trainer.totalSteps(), "steps")) {
         pb.stepTo(trainer.step());
         return trainer.run((step, total, loss) -> {
           pb.stepTo(step);
@@ -81,8 +83,10 @@ final class TrainCommand implements Callable<Integer> {
 
   /** Training hyper-parameters as options. */
   static final class TrainOptions {
-    @Option(names = "--steps", description = "Training steps (default: ${DEFAULT-VALUE}).")
-    int steps = new TrainConfig().steps;
+    @Option(names = "--steps", description = "Training steps (default: " + DEFAULT_STEPS + "; with --resume: the checkpoint's).")
+    Integer steps;
+
+    static final int DEFAULT_STEPS = 7000;
 
     @Option(names = "--batch-size", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batchSize = new TrainConfig().batchSize;
@@ -104,7 +108,7 @@ final class TrainCommand implements Callable<Integer> {
 
     TrainConfig toConfig() {
       TrainConfig c = new TrainConfig();
-      c.steps = steps;
+      c.steps = steps != null ? steps : DEFAULT_STEPS;
       c.batchSize = batchSize;
       c.learningRate = lr;
       c.emaDecay = emaDecay;

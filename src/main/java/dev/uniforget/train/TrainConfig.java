@@ -2,7 +2,7 @@ package dev.uniforget.train;
 
 /** Training hyper-parameters; saved with every checkpoint so a resume uses the same ones. */
 public final class TrainConfig {
-  public int steps = 7000;
+  public int steps = 7000; // the CLI's default lives in TrainCommand.TrainOptions
   public int batchSize = 64;
   public float learningRate = 5e-4f;
   public float weightDecay = 0.0f;

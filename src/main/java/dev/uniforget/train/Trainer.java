@@ -123,6 +123,10 @@ public final class Trainer implements AutoCloseable {
     return step;
   }
 
+  public int totalSteps() {
+    return cfg.steps;
+  }
+
   /** Trains until the configured number of steps, checkpointing; returns the final model dir. */
   public Path run(Listener listener) throws IOException {
     while (step < cfg.steps) {
@@ -226,7 +230,10 @@ public final class Trainer implements AutoCloseable {
     Path out = runDir.resolve(MODEL);
     ParameterStore weights = ema != null ? ema : model.params();
     FlowModel saved = new FlowModel(model.config(), model.tokenizer(), weights);
-    ModelDir.save(saved, out, true, Map.of("step", Integer.toString(step), "weights", ema != null ? "ema" : "raw"));
+    Map<String, String> meta = new java.util.LinkedHashMap<>(); // fixed order: identical runs write identical files
+    meta.put("step", Integer.toString(step));
+    meta.put("weights", ema != null ? "ema" : "raw");
+    ModelDir.save(saved, out, true, meta);
     return out;
   }
 
