@@ -117,10 +117,7 @@ final class ForgetCommand implements Callable<Integer> {
     if (retrain < 0) throw new IllegalArgumentException("--retrain must be >= 0, found " + retrain);
     if (java.nio.file.Files.exists(out)) throw new IllegalArgumentException("--out " + out + " already exists");
     try (NDManager root = NDManager.newBaseManager(); FlowModel model = ModelDir.load(modelDir, root)) {
-      for (String p : neutral) {
-        List<String> unknown = model.tokenizer().unknownWords(p);
-        if (!unknown.isEmpty()) System.err.println("warning: words unknown to the model's tokenizer: " + unknown + " in \"" + p + "\"");
-      }
+      SampleCommand.warnUnknownWords(model, neutral);
       MaskLogits logits = new MaskLogits(model.config(), cfg.includeHeads, cfg.relaxation(), root);
       System.err.printf("forget: %d prompts x %d noises, %d mask units, beta %s, %d steps at batch %d%n",
           neutral.size(), cfg.seedsPerPrompt, logits.unitCount(), cfg.beta, cfg.steps, cfg.batchSize);

@@ -58,10 +58,7 @@ final class SampleCommand implements Callable<Integer> {
     if (all.isEmpty()) throw new IllegalArgumentException("no prompts: give --prompt TEXT or --prompts FILE");
     if (seeds <= 0) throw new IllegalArgumentException("--seeds must be > 0, found " + seeds);
     try (NDManager root = NDManager.newBaseManager(); FlowModel model = ModelDir.load(modelDir, root)) {
-      for (String p : all) {
-        List<String> unknown = model.tokenizer().unknownWords(p);
-        if (!unknown.isEmpty()) System.err.println("warning: words unknown to the model's tokenizer: " + unknown + " in \"" + p + "\"");
-      }
+      warnUnknownWords(model, all);
       EulerSampler.Settings s = new EulerSampler.Settings(
           steps != null ? steps : model.config().sampler.steps,
           guidance != null ? guidance : model.config().sampler.guidance);
@@ -96,6 +93,14 @@ final class SampleCommand implements Callable<Integer> {
       rows.add(row);
     }
     return rows;
+  }
+
+  /** Warns on stderr about prompt words the model's tokenizer does not know (they read as <unk>). */
+  static void warnUnknownWords(FlowModel model, List<String> prompts) {
+    for (String p : prompts) {
+      List<String> unknown = model.tokenizer().unknownWords(p);
+      if (!unknown.isEmpty()) System.err.println("warning: words unknown to the model's tokenizer: " + unknown + " in \"" + p + "\"");
+    }
   }
 
   static List<String> readPrompts(Path file) throws java.io.IOException {
