@@ -161,7 +161,7 @@ public final class Audit {
     }
     neutralDiversity /= sets.neutral().size();
     int half = (o.seeds + 1) / 2;
-    int replicated = 0, strictReplicated = 0, copiesOwn = 0;
+    int replicated = 0, strictReplicated = 0, copiesOwn = 0, nearestOwn = 0, withOwn = 0;
     double collapse = 0;
     double[] targetMag = new double[sets.target().size()];
     List<Double> targetSampleScores = new ArrayList<>();
@@ -193,6 +193,8 @@ public final class Audit {
       if (row.replicated) replicated++;
       if (row.strictCopies >= half) strictReplicated++;
       copiesOwn += row.copiesOfOwn;
+      nearestOwn += row.nearestIsOwn;
+      if (own >= 0) withOwn += o.seeds;
       collapse += row.seedCollapse;
       targetMag[p] = row.magnitude;
       mt.targets.add(row);
@@ -279,6 +281,7 @@ public final class Audit {
     h.put("replication_rate", nt == 0 ? Double.NaN : (double) replicated / nt);
     h.put("replication_rate_strict", nt == 0 ? Double.NaN : (double) strictReplicated / nt);
     h.put("target_copy_share", nt == 0 ? Double.NaN : (double) copiesOwn / (nt * o.seeds));
+    h.put("target_nearest_is_own_share", withOwn == 0 ? Double.NaN : (double) nearestOwn / withOwn);
     h.put("seed_collapse", nt == 0 ? Double.NaN : collapse / nt);
     h.put("neutral_copy_share", (double) neutralCopies / (sets.neutral().size() * o.seeds));
     h.put("concept_rate", seenN + unseenN == 0 ? Double.NaN : (seenHits + unseenHits) / (seenN + unseenN));
