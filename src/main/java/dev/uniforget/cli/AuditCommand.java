@@ -26,6 +26,7 @@ import picocli.CommandLine.Option;
 
 /** {@code uniforget audit}. */
 @Command(name = "audit", mixinStandardHelpOptions = true,
+    header = "Measure memorization and quality of a model on a lab.",
     description = {
       "Measure memorization and quality of a model on a lab: verbatim replication (copy",
       "descriptor, threshold calibrated on real images; SSIM; the strict d1/d2 test), seed",

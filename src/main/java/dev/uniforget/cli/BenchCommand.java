@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
 
 /** {@code uniforget bench}: training and sampling speed, memory flatness, Java vs PyTorch. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
+    header = "Speed and memory benchmarks (Java vs PyTorch, sampling, forget).",
     description = {
       "Benchmark the lab preset on this machine, side by side in one run: training step time in",
       "Java and in the PyTorch reference (same model, same batch, 2 threads each) and their ratio;",

@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
 
 /** {@code uniforget demo}: the main job. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
+    header = "The main job: lab, training, grids, judge, audit, forget, audit again.",
     description = {
       "The main job: build the lab (OUT/lab), train the lab model (OUT/run/model), write sample",
       "grids for neutral, target and concept prompts (OUT/grids), check replication of the",

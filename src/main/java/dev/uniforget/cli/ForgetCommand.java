@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
 
 /** {@code uniforget forget}: UniForget mask training, binarization and physical pruning. */
 @Command(name = "forget", mixinStandardHelpOptions = true,
+    header = "UniForget: learn, binarize and apply pruning masks from neutral prompts only.",
     description = {
       "UniForget: learn pruning masks on the FFN hidden units and modulation channels (and, with",
       "--heads, attention heads) so that the masked model's final samples for NEUTRAL prompts",

@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
 
 /** {@code uniforget prune-random}: the control for a forget run. */
 @Command(name = "prune-random", mixinStandardHelpOptions = true,
+    header = "The control of a forget run: the same number of units pruned at random.",
     description = {
       "The control of a forget run: prune the same number of units per block and module type",
       "as --like (a forget output directory), chosen at random. Audit it the same way: without",

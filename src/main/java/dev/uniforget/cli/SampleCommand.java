@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
 
 /** {@code uniforget sample}. */
 @Command(name = "sample", mixinStandardHelpOptions = true,
+    header = "Generate images for prompts as one PNG grid.",
     description = {
       "Generate images for prompts and write them as one PNG grid: one row per prompt, one",
       "column per seed (seeds --seed-start .. --seed-start + --seeds - 1). Seeds fully",

@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
 
 /** {@code uniforget sweep}: the lab analogue of the paper's beta ablation, with random controls. */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
+    header = "Forget and audit at several betas, with random controls.",
     description = {
       "Forget at each beta, audit each pruned model and its random control (same units per",
       "group), and write one table (OUT/sweep.md, OUT/sweep.json) and plots vs beta. Every",

@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
 
 /** {@code uniforget train}. */
 @Command(name = "train", mixinStandardHelpOptions = true,
+    header = "Train a text-conditional flow transformer on an image folder.",
     description = {
       "Train a text-conditional flow transformer (rectified flow) on an image folder.",
       "Writes RUN/checkpoint (every --checkpoint-every steps, atomically) and RUN/model (final,",
