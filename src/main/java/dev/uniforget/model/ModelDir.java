@@ -2,10 +2,10 @@ package dev.uniforget.model;
 
 import ai.djl.ndarray.NDManager;
 import dev.uniforget.io.AtomicFiles;
+import dev.uniforget.io.Dirs;
 import dev.uniforget.io.Jsons;
 import dev.uniforget.nn.ParameterStore;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -22,7 +22,7 @@ public final class ModelDir {
   private ModelDir() {}
 
   public static ModelConfig readConfig(Path dir) throws IOException {
-    checkIsModelDir(dir);
+    Dirs.requireFiles(dir, "model", CONFIG, WEIGHTS, TOKENIZER);
     ModelConfig c = Jsons.read(dir.resolve(CONFIG), ModelConfig.class);
     try {
       c.validate();
@@ -55,14 +55,5 @@ public final class ModelDir {
       Jsons.MAPPER.writeValue(tmp.resolve(TOKENIZER).toFile(), model.tokenizer());
       model.params().save(tmp.resolve(WEIGHTS), metadata);
     });
-  }
-
-  private static void checkIsModelDir(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) throw new IOException(dir + ": not a model directory (no such directory)");
-    for (String f : new String[] {CONFIG, WEIGHTS, TOKENIZER}) {
-      if (!Files.isRegularFile(dir.resolve(f))) {
-        throw new IOException(dir + ": not a model directory (missing " + f + ")");
-      }
-    }
   }
 }

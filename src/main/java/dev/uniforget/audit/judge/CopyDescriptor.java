@@ -4,11 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.uniforget.io.AtomicFiles;
+import dev.uniforget.io.Dirs;
 import dev.uniforget.io.Jsons;
 import dev.uniforget.nn.Layers;
 import dev.uniforget.nn.ParameterStore;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -104,12 +104,7 @@ public final class CopyDescriptor implements AutoCloseable {
 
   /** Loads a descriptor directory; errors say what is missing or inconsistent. */
   public static CopyDescriptor load(Path dir, NDManager parent) throws IOException {
-    if (!Files.isDirectory(dir)) throw new IOException(dir + ": not a copy-descriptor directory (no such directory)");
-    for (String f : new String[] {CONFIG, WEIGHTS}) {
-      if (!Files.isRegularFile(dir.resolve(f))) {
-        throw new IOException(dir + ": not a copy-descriptor directory (missing " + f + ")");
-      }
-    }
+    Dirs.requireFiles(dir, "copy-descriptor", CONFIG, WEIGHTS);
     DescriptorConfig c = Jsons.read(dir.resolve(CONFIG), DescriptorConfig.class);
     try {
       c.validate();

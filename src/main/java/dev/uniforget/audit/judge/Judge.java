@@ -4,12 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.uniforget.io.AtomicFiles;
+import dev.uniforget.io.Dirs;
 import dev.uniforget.io.Jsons;
 import dev.uniforget.lab.LabManifest;
 import dev.uniforget.nn.Layers;
 import dev.uniforget.nn.ParameterStore;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -175,10 +175,7 @@ public final class Judge implements AutoCloseable {
 
   /** Loads a judge directory; errors say what is missing or inconsistent. */
   public static Judge load(Path dir, NDManager parent) throws IOException {
-    if (!Files.isDirectory(dir)) throw new IOException(dir + ": not a judge directory (no such directory)");
-    for (String f : new String[] {CONFIG, WEIGHTS}) {
-      if (!Files.isRegularFile(dir.resolve(f))) throw new IOException(dir + ": not a judge directory (missing " + f + ")");
-    }
+    Dirs.requireFiles(dir, "judge", CONFIG, WEIGHTS);
     JudgeConfig c = Jsons.read(dir.resolve(CONFIG), JudgeConfig.class);
     try {
       c.validate();
