@@ -1,10 +1,7 @@
 package dev.uniforget.audit;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.uniforget.audit.judge.CopyDescriptor;
-import dev.uniforget.audit.judge.Degradations;
 import dev.uniforget.audit.judge.Judge;
 import dev.uniforget.audit.stats.Calibration;
 import dev.uniforget.audit.stats.Diversity;
@@ -20,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
@@ -36,6 +32,7 @@ public final class Audit {
   /** What to measure and how much. */
   public static final class Options {
     public int seeds = 8;
+    /** At least this many neutral generations feed FID (all prompts x seeds, plus extra seeds if fewer). */
     public int fidImages = 1000;
     public int realImages = 2000;
     public int calibrationNegatives = 2000;
@@ -128,27 +125,24 @@ public final class Audit {
     NearestNeighbors pixels = new NearestNeighbors(training);
     List<float[]> unique = new ArrayList<>();
     for (int i = 0; i < pixels.size(); i++) unique.add(pixels.image(i));
-    float[][] trainEmb = descriptor.embed(unique);
-    SplittableRandom rng = new SplittableRandom(o.seed);
+    CopyDetector detector = new CopyDetector(descriptor, unique, root);
     List<float[]> negatives = new ArrayList<>();
     for (int i = 0; i < Math.min(o.calibrationNegatives, test.size()); i++) negatives.add(test.imageAsFloat(i));
-    List<float[]> positives = new ArrayList<>();
-    for (int i = 0; i < o.calibrationPositives; i++) positives.add(augmentedCopy(unique.get(rng.nextInt(unique.size())), size, rng));
-    double[] negScores = bestCosine(descriptor.embed(negatives), trainEmb, root).score;
-    double[] posScores = bestCosine(descriptor.embed(positives), trainEmb, root).score;
-    Calibration.Threshold th = Calibration.copyThreshold(negScores, posScores, o.negativePercentile, o.minPositiveRecall);
+    CopyDetector.Calibrated cal = detector.calibrate(negatives, o.calibrationPositives, o.negativePercentile,
+        o.minPositiveRecall, size, o.seed);
+    Calibration.Threshold th = cal.threshold();
     mt.calibration.threshold = th.threshold();
     mt.calibration.negativePercentile = o.negativePercentile;
     mt.calibration.negativeRate = th.negativeRate();
     mt.calibration.positiveRecall = th.positiveRecall();
     mt.calibration.meetsRecall = th.meetsRecall();
-    mt.calibration.negatives = negScores.length;
-    mt.calibration.positives = posScores.length;
-    ev.calibrationNegatives = negScores;
-    ev.calibrationPositives = posScores;
+    mt.calibration.negatives = cal.negatives().length;
+    mt.calibration.positives = cal.positives().length;
+    ev.calibrationNegatives = cal.negatives();
+    ev.calibrationPositives = cal.positives();
 
     List<float[]> scored = images.subList(0, conceptFrom); // targets + neutral (+ extra)
-    Best desc = bestCosine(descriptor.embed(scored), trainEmb, root);
+    CopyDetector.Nearest desc = detector.nearest(scored);
     NearestNeighbors.Match[] pix = pixels.search(scored, root);
     long t2 = System.nanoTime();
     mt.seconds.put("copy_detection", (t2 - t1) / 1e9);
@@ -173,19 +167,19 @@ public final class Audit {
       double[] ratios = new double[o.seeds], scores = new double[o.seeds];
       for (int j = 0; j < o.seeds; j++) {
         int g = p * o.seeds + j;
-        boolean copy = desc.score[g] > th.threshold();
-        boolean isOwn = own >= 0 && desc.index[g] == own;
+        boolean copy = desc.score()[g] > th.threshold();
+        boolean isOwn = own >= 0 && desc.index()[g] == own;
         if (copy) row.copiesOfAny++;
         if (copy && (isOwn || own < 0)) row.copiesOfOwn++;
         if (own >= 0 && pix[g].nearest() == own) row.nearestIsOwn++;
         if (pix[g].ratio() < ReplicationCheck.STRICT_RATIO) row.strictCopies++;
-        row.meanCopyScore += desc.score[g] / o.seeds;
+        row.meanCopyScore += desc.score()[g] / o.seeds;
         row.meanSsim += Ssim.of(images.get(g), pixels.image(pix[g].nearest()), size) / o.seeds;
         row.meanRatio += pix[g].ratio() / o.seeds;
         row.magnitude += magnitude.of(g) / o.seeds;
         ratios[j] = pix[g].ratio();
-        scores[j] = desc.score[g];
-        targetSampleScores.add(desc.score[g]);
+        scores[j] = desc.score()[g];
+        targetSampleScores.add(desc.score()[g]);
       }
       row.diversity = Diversity.meanPairwiseL2(images.subList(p * o.seeds, (p + 1) * o.seeds));
       row.seedCollapse = row.diversity / neutralDiversity;
@@ -220,8 +214,8 @@ public final class Audit {
       for (int j = 0; j < o.seeds; j++) {
         int g = neutralFrom + p * o.seeds + j;
         row.magnitude += magnitude.of(g) / o.seeds;
-        if (desc.score[g] > th.threshold()) row.copies++;
-        neutralScores.add(desc.score[g]);
+        if (desc.score()[g] > th.threshold()) row.copies++;
+        neutralScores.add(desc.score()[g]);
         if (cls >= 0) row.alignment += classProbs[g - neutralFrom][cls] / o.seeds;
       }
       row.diversity = Diversity.meanPairwiseL2(images.subList(neutralFrom + p * o.seeds, neutralFrom + (p + 1) * o.seeds));
@@ -230,7 +224,9 @@ public final class Audit {
       alignment += row.alignment / sets.neutral().size();
       mt.neutral.add(row);
     }
-    List<float[]> fidGen = neutralImages.subList(0, Math.min(neutralImages.size(), o.fidImages));
+    // Every neutral generation: all prompts with the same number of seeds (plus the extra seeds,
+    // which cycle through the prompts). A prefix would cover only the first prompts' classes.
+    List<float[]> fidGen = neutralImages;
     List<float[]> real = new ArrayList<>();
     for (int i = 0; i < Math.min(o.realImages, test.size()); i++) real.add(test.imageAsFloat(i));
     double[][] realFeatures = toDouble(judge.features(real));
@@ -315,16 +311,6 @@ public final class Audit {
     return best;
   }
 
-  /** A training image under the augmentations a copy detector must see through. */
-  static float[] augmentedCopy(float[] img, int size, SplittableRandom rng) {
-    return switch (rng.nextInt(4)) {
-      case 0 -> Degradations.noise(img, 0.05f + 0.1f * (float) rng.nextDouble(), rng);
-      case 1 -> Degradations.speckle(img, 0.02f + 0.04f * (float) rng.nextDouble(), rng);
-      case 2 -> Degradations.blur(img, size, 1);
-      default -> Degradations.shift(img, size, 1 + rng.nextInt(2), rng.nextInt(3) - 1);
-    };
-  }
-
   private static void addPromptSeeds(List<String> prompts, List<Long> seeds, List<String> set, int n, long first) {
     for (String p : set) {
       for (int j = 0; j < n; j++) {
@@ -332,37 +318,6 @@ public final class Audit {
         seeds.add(first + j);
       }
     }
-  }
-
-  private record Best(int[] index, double[] score) {}
-
-  /** Highest cosine of each query among unit-norm training embeddings (one matmul on the engine). */
-  private static Best bestCosine(float[][] queries, float[][] train, NDManager root) {
-    int m = queries.length, n = train.length, d = train[0].length;
-    int[] idx = new int[m];
-    double[] score = new double[m];
-    try (NDManager s = root.newSubManager()) {
-      NDArray t = s.create(flatten(train), new Shape(n, d));
-      for (int from = 0; from < m; from += 1024) {
-        int to = Math.min(m, from + 1024);
-        NDArray q = s.create(flatten(Arrays.copyOfRange(queries, from, to)), new Shape(to - from, d));
-        NDArray sim = q.matMul(t.transpose());
-        long[] arg = sim.argMax(1).toLongArray();
-        float[] max = sim.max(new int[] {1}).toFloatArray();
-        for (int i = from; i < to; i++) {
-          idx[i] = (int) arg[i - from];
-          score[i] = max[i - from];
-        }
-      }
-    }
-    return new Best(idx, score);
-  }
-
-  private static float[] flatten(float[][] rows) {
-    int d = rows.length == 0 ? 0 : rows[0].length;
-    float[] out = new float[rows.length * d];
-    for (int i = 0; i < rows.length; i++) System.arraycopy(rows[i], 0, out, i * d, d);
-    return out;
   }
 
   private static double[][] toDouble(float[][] f) {

@@ -59,7 +59,7 @@ final class AuditCommand implements Callable<Integer> {
   @Option(names = "--seeds", description = "Seeds per prompt (default: ${DEFAULT-VALUE}).")
   int seeds = 8;
 
-  @Option(names = "--fid-images", description = "Neutral generations for FID (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--fid-images", description = "At least this many neutral generations for FID; every neutral generation counts (default: ${DEFAULT-VALUE}).")
   int fidImages = 1000;
 
   @Option(names = "--fashion-mnist", description = "Folder of the gzipped IDX files (default: ${DEFAULT-VALUE}).")

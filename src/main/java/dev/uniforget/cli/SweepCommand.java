@@ -59,7 +59,8 @@ final class SweepCommand implements Callable<Integer> {
   Path fashionMnist = dev.uniforget.data.FashionMnist.DEFAULT_DIR;
 
   static final List<String> COLUMNS = List.of("replication_rate", "replication_rate_strict", "target_copy_share",
-      "concept_rate", "fid", "alignment", "magnitude_auc", "neutral_copy_share");
+      "target_nearest_is_own_share", "seed_collapse", "concept_rate", "fid", "alignment", "magnitude_auc",
+      "neutral_copy_share");
 
   @Override
   public Integer call() throws Exception {

@@ -4,9 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uniforget.data.FashionMnist;
 import dev.uniforget.io.Jsons;
+import dev.uniforget.model.FlowModel;
+import dev.uniforget.model.ModelDir;
+import dev.uniforget.model.TestModels;
+import dev.uniforget.model.WordTokenizer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -167,6 +172,55 @@ class CliTest {
     assertEquals(2, r.code());
     assertTrue(r.err().contains("no prompts"), r.err());
     assertFalse(Files.exists(isolated.resolve("f2")));
+
+    auditRefusesBadInput(out);
+  }
+
+  /** Audit: a model of another image size, a judge of another lab, empty prompt files; nothing written. */
+  private void auditRefusesBadInput(Path demo) throws Exception {
+    String lab = demo.resolve("lab").toString(), judge = demo.resolve("judge").toString();
+    Path small = tmp.resolve("model8");
+    try (NDManager root = NDManager.newBaseManager()) {
+      WordTokenizer tok = TestModels.tokenizer();
+      try (FlowModel m = FlowModel.initialize(TestModels.tinyConfig(tok), tok, root, 1)) {
+        ModelDir.save(m, small, false, java.util.Map.of());
+      }
+    }
+    Path auditOut = tmp.resolve("audit_bad");
+    Result r = run("audit", "--model", small.toString(), "--lab", lab, "--judge", judge, "--out", auditOut.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("8x8") && r.err().contains("28x28"), r.err());
+    assertFalse(Files.exists(auditOut));
+
+    // A judge trained for another lab: same files, other motifs.
+    Path otherJudge = tmp.resolve("other_judge");
+    copyTree(demo.resolve("judge"), otherJudge);
+    Path judgeJson = otherJudge.resolve("classifier/judge.json");
+    Files.writeString(judgeJson, Files.readString(judgeJson).replaceFirst("\"motif_names\"\\s*:\\s*\\[\\s*\"", "$0x"));
+    String model = demo.resolve("run/model").toString();
+    r = run("audit", "--model", model, "--lab", lab, "--judge", otherJudge.toString(), "--out", auditOut.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("another lab"), r.err());
+    assertFalse(Files.exists(auditOut));
+
+    Path empty = tmp.resolve("empty.txt");
+    Files.writeString(empty, "\n \n");
+    for (String option : List.of("--neutral", "--targets")) {
+      r = run("audit", "--model", model, "--lab", lab, "--judge", judge, "--out", auditOut.toString(), option, empty.toString());
+      assertEquals(2, r.code(), option);
+      assertTrue(r.err().contains("no prompts") && r.err().contains("empty.txt"), r.err());
+      assertFalse(Files.exists(auditOut));
+    }
+  }
+
+  private static void copyTree(Path from, Path to) throws java.io.IOException {
+    try (var files = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Path dest = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) Files.createDirectories(dest);
+        else Files.copy(p, dest);
+      }
+    }
   }
 
   private static String[] concat(String[] a, String[] b) {

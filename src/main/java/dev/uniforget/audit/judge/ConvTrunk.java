@@ -19,28 +19,29 @@ import java.util.SplittableRandom;
 /**
  * The convolutional trunk shared by the judge and the copy descriptor, as functions of named
  * parameters (like {@link Layers}): three 3x3 convolutions of {@code w}, {@code 2w}, {@code 4w}
- * channels with ReLU, 2x2 max pooling after the first two, a 3x3 stride-2 max pooling after the
- * third, then a linear layer with ReLU to {@code featureDim}. The image is always the first
+ * channels with ReLU, 2x2 max pooling after the first two, optionally a 3x3 stride-2 max pooling
+ * after the third (the judge has it; the copy descriptor keeps the finer 7x7 map), then a linear
+ * layer with ReLU to {@code featureDim}. The image is always the first
  * operand, so every result belongs to the caller's manager.
  */
 final class ConvTrunk {
   private ConvTrunk() {}
 
-  /** Side of the map after the trunk's three poolings. */
-  static int pooledSide(int imageSize) {
+  /** Side of the map after the trunk's poolings. */
+  static int pooledSide(int imageSize, boolean finalPool) {
     int s = imageSize / 2 / 2;
-    return (s - 3) / 2 + 1;
+    return finalPool ? (s - 3) / 2 + 1 : s;
   }
 
   /** Parameter names and shapes of the trunk, in creation order. */
-  static Map<String, Shape> shapes(int imageSize, int width, int featureDim) {
+  static Map<String, Shape> shapes(int imageSize, int width, int featureDim, boolean finalPool) {
     Map<String, Shape> m = new LinkedHashMap<>();
     int[] ch = {1, width, 2 * width, 4 * width};
     for (int i = 1; i <= 3; i++) {
       m.put("conv" + i + ".weight", new Shape(ch[i], ch[i - 1], 3, 3));
       m.put("conv" + i + ".bias", new Shape(ch[i]));
     }
-    int side = pooledSide(imageSize);
+    int side = pooledSide(imageSize, finalPool);
     m.put("fc.weight", new Shape(featureDim, 4L * width * side * side));
     m.put("fc.bias", new Shape(featureDim));
     return m;
@@ -63,12 +64,13 @@ final class ConvTrunk {
   }
 
   /** (B, 1, S, S) or (B, S*S) or (B, S, S) images in [0, 1] to (B, featureDim) ReLU features. */
-  static NDArray features(NDArray images, ParameterStore p, int imageSize) {
+  static NDArray features(NDArray images, ParameterStore p, int imageSize, boolean finalPool) {
     long b = images.getShape().get(0);
     NDArray x = images.reshape(b, 1, imageSize, imageSize);
     x = pool(conv(x, p, "conv1"), 2, 2);
     x = pool(conv(x, p, "conv2"), 2, 2);
-    x = pool(conv(x, p, "conv3"), 3, 2);
+    x = conv(x, p, "conv3");
+    if (finalPool) x = pool(x, 3, 2);
     return Activation.relu(Layers.linear(x.reshape(b, -1), p, "fc"));
   }
 

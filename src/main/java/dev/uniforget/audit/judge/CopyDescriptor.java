@@ -44,7 +44,7 @@ public final class CopyDescriptor implements AutoCloseable {
   }
 
   static Map<String, Shape> shapes(DescriptorConfig c) {
-    Map<String, Shape> m = ConvTrunk.shapes(c.imageSize, c.width, c.featureDim);
+    Map<String, Shape> m = ConvTrunk.shapes(c.imageSize, c.width, c.featureDim, c.finalPool);
     m.put("proj.weight", new Shape(c.embedDim, c.featureDim));
     m.put("proj.bias", new Shape(c.embedDim));
     return m;
@@ -67,7 +67,7 @@ public final class CopyDescriptor implements AutoCloseable {
       throw new IllegalArgumentException("descriptor expects " + config.imageSize + "x" + config.imageSize
           + " gray images, got shape " + images.getShape());
     }
-    NDArray f = ConvTrunk.features(images, params, config.imageSize);
+    NDArray f = ConvTrunk.features(images, params, config.imageSize, config.finalPool);
     return Losses.l2Normalize(Layers.linear(f, params, "proj"));
   }
 

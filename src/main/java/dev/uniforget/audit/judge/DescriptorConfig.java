@@ -15,7 +15,13 @@ public final class DescriptorConfig {
   /** Hidden feature dimension before the projection. */
   public int featureDim = 128;
   /** Dimension of the L2-normalised embedding. */
-  public int embedDim = 64;
+  public int embedDim = 128;
+  /**
+   * Whether the trunk ends with the judge's 3x3 stride-2 pooling. Without it the 7x7 map keeps
+   * the fine detail that tells a copy from a near-duplicate photo (absent in files written before
+   * the field existed, which had it: default true).
+   */
+  public boolean finalPool = true;
   /** Measured after training; null for an untrained descriptor. */
   public DescriptorMetrics metrics;
   /** The training options, informational. */

@@ -24,19 +24,23 @@ import java.util.function.IntConsumer;
  */
 public final class DescriptorTrainer {
   /**
-   * Training options. The default 2000 steps of 64 images (128 views) are extrapolated to about
-   * 2 minutes on 2 idle cores (a step costs about as much as a judge step; not yet measured in full).
+   * Training options. The defaults (4000 steps of 256 images, 512 views; no final pooling; 128-d
+   * embedding) take about 0.14 s a step, 9-10 minutes, on 2 idle cores. In a PyTorch design
+   * search, batch size and steps mattered most: 2000 steps of 64 images left the audit's
+   * calibrated recall at 0.65, 3000 of 256 reached 0.92, 6000 of 256 0.95.
    */
   public static final class Options {
-    public int steps = 2000;
-    public int batchSize = 64;
+    public int steps = 4000;
+    public int batchSize = 256;
     public float learningRate = 2e-3f;
     public float weightDecay = 1e-4f;
     public int warmupSteps = 30;
     public float temperature = 0.1f;
     public int width = 32;
     public int featureDim = 128;
-    public int embedDim = 64;
+    public int embedDim = 128;
+    /** The judge's last pooling; off keeps a 7x7 map (see {@link DescriptorConfig#finalPool}). */
+    public boolean finalPool = false;
     public int imageSize = 28;
     public long seed = 0;
     /** Images of the separation measured after training. */
@@ -84,6 +88,7 @@ public final class DescriptorTrainer {
     config.width = o.width;
     config.featureDim = o.featureDim;
     config.embedDim = o.embedDim;
+    config.finalPool = o.finalPool;
     config.training.put("steps", o.steps);
     config.training.put("batch_size", o.batchSize);
     config.training.put("learning_rate", o.learningRate);

@@ -48,7 +48,7 @@ public final class Judge implements AutoCloseable {
   }
 
   static Map<String, Shape> shapes(JudgeConfig c) {
-    Map<String, Shape> m = ConvTrunk.shapes(c.imageSize, c.width, c.featureDim);
+    Map<String, Shape> m = ConvTrunk.shapes(c.imageSize, c.width, c.featureDim, true);
     m.put("class_head.weight", new Shape(c.classes.size(), c.featureDim));
     m.put("class_head.bias", new Shape(c.classes.size()));
     m.put("motif_head.weight", new Shape(c.motifNames.size() + 1, c.featureDim));
@@ -77,14 +77,14 @@ public final class Judge implements AutoCloseable {
   /** Features and both heads' logits of (B, 1, S, S), (B, S, S) or (B, S*S) images. */
   public Outputs forward(NDArray images) {
     checkBatch(images);
-    NDArray f = ConvTrunk.features(images, params, config.imageSize);
+    NDArray f = ConvTrunk.features(images, params, config.imageSize, true);
     return new Outputs(f, Layers.linear(f, params, "class_head"), Layers.linear(f, params, "motif_head"));
   }
 
   /** The (B, featureDim) penultimate features (the FID space). */
   public NDArray features(NDArray images) {
     checkBatch(images);
-    return ConvTrunk.features(images, params, config.imageSize);
+    return ConvTrunk.features(images, params, config.imageSize, true);
   }
 
   /** (B, classes) softmax probabilities of the garment classes. */
