@@ -138,6 +138,7 @@ public final class Audit {
     mt.calibration.meetsRecall = th.meetsRecall();
     mt.calibration.negatives = cal.negatives().length;
     mt.calibration.positives = cal.positives().length;
+    cal.recallByChange().forEach((c, r) -> mt.calibration.recallByKind.put(c.name().toLowerCase(java.util.Locale.ROOT), r));
     ev.calibrationNegatives = cal.negatives();
     ev.calibrationPositives = cal.positives();
 

@@ -28,6 +28,8 @@ public final class AuditMetrics {
     public boolean meetsRecall;
     public int negatives;
     public int positives;
+    /** Recall per kind of change (noise, speckle, blur, shift), on the same positives. */
+    public Map<String, Double> recallByKind = new LinkedHashMap<>();
   }
 
   /** One verbatim-target prompt over its seeds. */

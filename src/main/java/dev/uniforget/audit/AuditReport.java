@@ -81,7 +81,9 @@ public final class AuditReport {
         .append("); ").append(fmt(c.positiveRecall)).append(" of ").append(c.positives)
         .append(" augmented training copies (noise, speckle, blur, shift) exceed it")
         .append(c.meetsRecall ? " <span class=good>(>= required recall)</span>" : " <span class=bad>(below the required recall)</span>")
-        .append(".</p>").append(img(dir.resolve("copy_scores.png")));
+        .append(". Recall by change:");
+    c.recallByKind.forEach((k, v) -> h.append(' ').append(k).append(' ').append(fmt(v)));
+    h.append(".</p>").append(img(dir.resolve("copy_scores.png")));
     if (Files.exists(dir.resolve("magnitude.png"))) {
       h.append("<h2>Text-conditional magnitude (Wen et al.)</h2>").append(img(dir.resolve("magnitude.png")))
           .append(img(dir.resolve("magnitude_roc.png")));

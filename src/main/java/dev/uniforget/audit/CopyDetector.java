@@ -8,7 +8,9 @@ import dev.uniforget.audit.judge.Degradations;
 import dev.uniforget.audit.stats.Calibration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -21,8 +23,20 @@ public final class CopyDetector {
   /** Per query: the index of the nearest training image and the cosine to it (the copy score). */
   public record Nearest(int[] index, double[] score) {}
 
-  /** A calibrated threshold with the scores behind it (for the report's histogram). */
-  public record Calibrated(Calibration.Threshold threshold, double[] negatives, double[] positives) {}
+  /** The changes of {@link #augmentedCopy}. */
+  public enum Change {
+    NOISE,
+    SPECKLE,
+    BLUR,
+    SHIFT
+  }
+
+  /**
+   * A calibrated threshold with the scores behind it (for the report's histogram), the change
+   * behind each positive, and the recall for each change.
+   */
+  public record Calibrated(Calibration.Threshold threshold, double[] negatives, double[] positives, Change[] changes,
+      Map<Change, Double> recallByChange) {}
 
   private static final int QUERY_CHUNK = 1024;
 
@@ -74,22 +88,38 @@ public final class CopyDetector {
       long seed) {
     SplittableRandom rng = new SplittableRandom(seed);
     List<float[]> copies = new ArrayList<>(positives);
-    for (int i = 0; i < positives; i++) copies.add(augmentedCopy(training.get(rng.nextInt(training.size())), size, rng));
+    Change[] changes = new Change[positives];
+    for (int i = 0; i < positives; i++) {
+      float[] img = training.get(rng.nextInt(training.size()));
+      changes[i] = Change.values()[rng.nextInt(Change.values().length)];
+      copies.add(augmentedCopy(img, size, changes[i], rng));
+    }
     double[] neg = nearest(heldOut).score();
     double[] pos = nearest(copies).score();
-    return new Calibrated(Calibration.copyThreshold(neg, pos, percentile, minRecall), neg, pos);
+    Calibration.Threshold th = Calibration.copyThreshold(neg, pos, percentile, minRecall);
+    Map<Change, Double> byChange = new EnumMap<>(Change.class);
+    for (Change c : Change.values()) {
+      int n = 0, above = 0;
+      for (int i = 0; i < positives; i++) {
+        if (changes[i] != c) continue;
+        n++;
+        if (pos[i] > th.threshold()) above++;
+      }
+      if (n > 0) byChange.put(c, (double) above / n);
+    }
+    return new Calibrated(th, neg, pos, changes, byChange);
   }
 
   /**
    * A training image under one of the changes a copy detector must see through: Gaussian noise
    * (sigma 0.05-0.15), speckle (2-6% of pixels), one blur pass, or a 1-2 px shift.
    */
-  public static float[] augmentedCopy(float[] img, int size, SplittableRandom rng) {
-    return switch (rng.nextInt(4)) {
-      case 0 -> Degradations.noise(img, 0.05f + 0.1f * (float) rng.nextDouble(), rng);
-      case 1 -> Degradations.speckle(img, 0.02f + 0.04f * (float) rng.nextDouble(), rng);
-      case 2 -> Degradations.blur(img, size, 1);
-      default -> Degradations.shift(img, size, 1 + rng.nextInt(2), rng.nextInt(3) - 1);
+  public static float[] augmentedCopy(float[] img, int size, Change change, SplittableRandom rng) {
+    return switch (change) {
+      case NOISE -> Degradations.noise(img, 0.05f + 0.1f * (float) rng.nextDouble(), rng);
+      case SPECKLE -> Degradations.speckle(img, 0.02f + 0.04f * (float) rng.nextDouble(), rng);
+      case BLUR -> Degradations.blur(img, size, 1);
+      case SHIFT -> Degradations.shift(img, size, 1 + rng.nextInt(2), rng.nextInt(3) - 1);
     };
   }
 

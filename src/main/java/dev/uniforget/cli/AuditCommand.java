@@ -135,6 +135,7 @@ final class AuditCommand implements Callable<Integer> {
     }
     System.out.printf("copy threshold %.4f (negatives above: %.3f, positive recall: %.3f)%n",
         m.calibration.threshold, m.calibration.negativeRate, m.calibration.positiveRecall);
+    System.out.println("  recall by change: " + m.calibration.recallByKind);
     m.seconds.forEach((k, v) -> System.out.printf("time %-16s %8.1f s%n", k, v));
   }
 }

@@ -101,6 +101,10 @@ class RealDataAuditTest {
     double t = cal.threshold().threshold();
     System.out.printf("copy threshold %.4f, recall on augmented copies %.3f%n", t, cal.threshold().positiveRecall());
     assertTrue(cal.threshold().positiveRecall() >= 0.9, "recall on augmented copies " + cal.threshold().positiveRecall());
+    assertEquals(CopyDetector.Change.values().length, cal.recallByChange().size());
+    double weighted = 0;
+    for (CopyDetector.Change c : cal.changes()) weighted += cal.recallByChange().get(c) / cal.changes().length;
+    assertEquals(cal.threshold().positiveRecall(), weighted, 1e-9, "per-change recalls weighted by their counts");
 
     List<float[]> originals = images(train, 100, 300);
     SplittableRandom rng = new SplittableRandom(8);
