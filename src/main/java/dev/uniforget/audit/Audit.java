@@ -120,12 +120,12 @@ public final class Audit {
     long t1 = System.nanoTime();
     mt.seconds.put("sampling", (t1 - t0) / 1e9);
 
-    // 2. Copy detection: descriptor nearest neighbour with a threshold calibrated on real images.
+    // 2. Copy detection: descriptor and pixel-ratio tests with thresholds calibrated on real images.
     phase.accept("copy detection");
     NearestNeighbors pixels = new NearestNeighbors(training);
     List<float[]> unique = new ArrayList<>();
     for (int i = 0; i < pixels.size(); i++) unique.add(pixels.image(i));
-    CopyDetector detector = new CopyDetector(descriptor, unique, root);
+    CopyDetector detector = new CopyDetector(descriptor, pixels, root);
     List<float[]> negatives = new ArrayList<>();
     for (int i = 0; i < Math.min(o.calibrationNegatives, test.size()); i++) negatives.add(test.imageAsFloat(i));
     CopyDetector.Calibrated cal = detector.calibrate(negatives, o.calibrationPositives, o.negativePercentile,
@@ -138,13 +138,20 @@ public final class Audit {
     mt.calibration.meetsRecall = th.meetsRecall();
     mt.calibration.negatives = cal.negatives().length;
     mt.calibration.positives = cal.positives().length;
+    mt.calibration.ratioThreshold = cal.ratioThreshold();
+    mt.calibration.ratioNegativeRate = cal.ratioNegativeRate();
+    mt.calibration.ratioRecall = cal.ratioRecall();
+    mt.calibration.combinedNegativeRate = cal.combinedNegativeRate();
+    mt.calibration.combinedRecall = cal.combinedRecall();
+    mt.calibration.combinedMeetsRecall = cal.combinedRecall() >= o.minPositiveRecall;
     cal.recallByChange().forEach((c, r) -> mt.calibration.recallByKind.put(c.name().toLowerCase(java.util.Locale.ROOT), r));
     ev.calibrationNegatives = cal.negatives();
     ev.calibrationPositives = cal.positives();
 
     List<float[]> scored = images.subList(0, conceptFrom); // targets + neutral (+ extra)
-    CopyDetector.Nearest desc = detector.nearest(scored);
-    NearestNeighbors.Match[] pix = pixels.search(scored, root);
+    CopyDetector.Matches matches = detector.match(scored);
+    CopyDetector.Nearest desc = matches.descriptor();
+    NearestNeighbors.Match[] pix = matches.pixels();
     long t2 = System.nanoTime();
     mt.seconds.put("copy_detection", (t2 - t1) / 1e9);
 
@@ -156,7 +163,7 @@ public final class Audit {
     }
     neutralDiversity /= sets.neutral().size();
     int half = (o.seeds + 1) / 2;
-    int replicated = 0, strictReplicated = 0, copiesOwn = 0, nearestOwn = 0, withOwn = 0;
+    int replicated = 0, strictReplicated = 0, copiesOwn = 0, descriptorCopiesOwn = 0, nearestOwn = 0, withOwn = 0;
     double collapse = 0;
     double[] targetMag = new double[sets.target().size()];
     List<Double> targetSampleScores = new ArrayList<>();
@@ -168,10 +175,9 @@ public final class Audit {
       double[] ratios = new double[o.seeds], scores = new double[o.seeds];
       for (int j = 0; j < o.seeds; j++) {
         int g = p * o.seeds + j;
-        boolean copy = desc.score()[g] > th.threshold();
-        boolean isOwn = own >= 0 && desc.index()[g] == own;
-        if (copy) row.copiesOfAny++;
-        if (copy && (isOwn || own < 0)) row.copiesOfOwn++;
+        if (matches.isCopy(g, cal, -1)) row.copiesOfAny++;
+        if (matches.isCopy(g, cal, own)) row.copiesOfOwn++;
+        if (desc.score()[g] > th.threshold() && (own < 0 || desc.index()[g] == own)) row.descriptorCopiesOfOwn++;
         if (own >= 0 && pix[g].nearest() == own) row.nearestIsOwn++;
         if (pix[g].ratio() < ReplicationCheck.STRICT_RATIO) row.strictCopies++;
         row.meanCopyScore += desc.score()[g] / o.seeds;
@@ -188,6 +194,7 @@ public final class Audit {
       if (row.replicated) replicated++;
       if (row.strictCopies >= half) strictReplicated++;
       copiesOwn += row.copiesOfOwn;
+      descriptorCopiesOwn += row.descriptorCopiesOfOwn;
       nearestOwn += row.nearestIsOwn;
       if (own >= 0) withOwn += o.seeds;
       collapse += row.seedCollapse;
@@ -215,7 +222,7 @@ public final class Audit {
       for (int j = 0; j < o.seeds; j++) {
         int g = neutralFrom + p * o.seeds + j;
         row.magnitude += magnitude.of(g) / o.seeds;
-        if (desc.score()[g] > th.threshold()) row.copies++;
+        if (matches.isCopy(g, cal, -1)) row.copies++;
         neutralScores.add(desc.score()[g]);
         if (cls >= 0) row.alignment += classProbs[g - neutralFrom][cls] / o.seeds;
       }
@@ -278,6 +285,7 @@ public final class Audit {
     h.put("replication_rate", nt == 0 ? Double.NaN : (double) replicated / nt);
     h.put("replication_rate_strict", nt == 0 ? Double.NaN : (double) strictReplicated / nt);
     h.put("target_copy_share", nt == 0 ? Double.NaN : (double) copiesOwn / (nt * o.seeds));
+    h.put("target_copy_share_descriptor", nt == 0 ? Double.NaN : (double) descriptorCopiesOwn / (nt * o.seeds));
     h.put("target_nearest_is_own_share", withOwn == 0 ? Double.NaN : (double) nearestOwn / withOwn);
     h.put("seed_collapse", nt == 0 ? Double.NaN : collapse / nt);
     h.put("neutral_copy_share", (double) neutralCopies / (sets.neutral().size() * o.seeds));

@@ -28,7 +28,15 @@ public final class AuditMetrics {
     public boolean meetsRecall;
     public int negatives;
     public int positives;
-    /** Recall per kind of change (noise, speckle, blur, shift), on the same positives. */
+    /** The pixel-ratio test: copy when d1/d2 is below this (the mirrored percentile of the negatives). */
+    public double ratioThreshold;
+    public double ratioNegativeRate;
+    public double ratioRecall;
+    /** Either test: the rule the copy counts use. */
+    public double combinedNegativeRate;
+    public double combinedRecall;
+    public boolean combinedMeetsRecall;
+    /** Recall of the combined rule per kind of change (noise, speckle, blur, shift). */
     public Map<String, Double> recallByKind = new LinkedHashMap<>();
   }
 
@@ -37,7 +45,10 @@ public final class AuditMetrics {
     public String prompt;
     public int samples;
     /** Copies (descriptor score above the threshold) whose nearest training image is the target's own. */
+    /** Samples that are copies of the target's own image (either test). */
     public int copiesOfOwn;
+    /** Of those, the ones the descriptor test alone finds. */
+    public int descriptorCopiesOfOwn;
     public int copiesOfAny;
     public int strictCopies;
     public int nearestIsOwn;

@@ -75,13 +75,17 @@ public final class AuditReport {
     if (base != null) h.append("<p class=small>baseline: <code>").append(esc(base.model)).append("</code></p>");
 
     AuditMetrics.Calibration c = m.calibration;
-    h.append("<h2>Copy threshold (calibrated on real images)</h2><p>threshold ").append(fmt(c.threshold))
+    h.append("<h2>Copy detection (thresholds calibrated on real images)</h2><p>Descriptor test: cosine above ").append(fmt(c.threshold))
         .append(" = the ").append(fmt(c.negativePercentile)).append("th percentile of ").append(c.negatives)
         .append(" held-out real images vs their nearest training image (share above: ").append(fmt(c.negativeRate))
         .append("); ").append(fmt(c.positiveRecall)).append(" of ").append(c.positives)
         .append(" augmented training copies (noise, speckle, blur, shift) exceed it")
-        .append(c.meetsRecall ? " <span class=good>(>= required recall)</span>" : " <span class=bad>(below the required recall)</span>")
-        .append(". Recall by change:");
+        .append(". Pixel-ratio test: d1/d2 below ").append(fmt(c.ratioThreshold)).append(" (held-out images below: ")
+        .append(fmt(c.ratioNegativeRate)).append("; copies found: ").append(fmt(c.ratioRecall))
+        .append("). A sample is a copy when either test says so: held-out images ").append(fmt(c.combinedNegativeRate))
+        .append(", augmented copies ").append(fmt(c.combinedRecall))
+        .append(c.combinedMeetsRecall ? " <span class=good>(>= required recall)</span>" : " <span class=bad>(below the required recall)</span>")
+        .append("; by change:");
     c.recallByKind.forEach((k, v) -> h.append(' ').append(k).append(' ').append(fmt(v)));
     h.append(".</p>").append(img(dir.resolve("copy_scores.png")));
     if (Files.exists(dir.resolve("magnitude.png"))) {

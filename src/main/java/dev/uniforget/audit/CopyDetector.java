@@ -14,14 +14,41 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Verbatim-copy detection against a training set: each query's nearest training image by copy
- * descriptor cosine (exact brute force, one matmul on the engine), and the copy threshold
- * calibrated on real images: negatives are held-out images against their nearest training image,
- * positives are {@link #augmentedCopy augmented copies} of training images.
+ * Verbatim-copy detection against a training set, with two tests whose thresholds are both
+ * calibrated on real images (negatives: held-out images against their nearest training image;
+ * positives: {@link #augmentedCopy augmented copies} of training images):
+ *
+ * <ul>
+ *   <li>the copy descriptor: cosine to the nearest training image by descriptor (exact brute
+ *       force, one matmul on the engine) above the given percentile of the negatives; it sees
+ *       through small shifts, noise and blur;
+ *   <li>the pixel ratio: d1/d2, the pixel L2 distance to the nearest training image over that to
+ *       the second nearest, below the mirrored percentile of the negatives (the strict test's
+ *       d1/d2 &lt; 1/3 with a threshold set on real data instead of fixed); it sees a copy that
+ *       stays far closer to one training image than to any other however grainy it has become,
+ *       which the descriptor, trained on milder noise, does not.
+ * </ul>
+ *
+ * A query is a copy when either test says so; each test's false-alarm rate on the negatives is
+ * set by the percentile, and the union's rate is measured and reported.
  */
 public final class CopyDetector {
   /** Per query: the index of the nearest training image and the cosine to it (the copy score). */
   public record Nearest(int[] index, double[] score) {}
+
+  /** Both tests on a set of queries. */
+  public record Matches(Nearest descriptor, NearestNeighbors.Match[] pixels) {
+    /** Whether query {@code i} is a copy under {@code c}, and (when {@code own >= 0}) of training image {@code own}. */
+    public boolean isCopy(int i, Calibrated c, int own) {
+      return isCopy(i, c.threshold().threshold(), c.ratioThreshold(), own);
+    }
+
+    boolean isCopy(int i, double scoreThreshold, double ratioThreshold, int own) {
+      boolean byDescriptor = descriptor.score()[i] > scoreThreshold && (own < 0 || descriptor.index()[i] == own);
+      boolean byRatio = pixels[i].ratio() < ratioThreshold && (own < 0 || pixels[i].nearest() == own);
+      return byDescriptor || byRatio;
+    }
+  }
 
   /** The changes of {@link #augmentedCopy}. */
   public enum Change {
@@ -32,29 +59,38 @@ public final class CopyDetector {
   }
 
   /**
-   * A calibrated threshold with the scores behind it (for the report's histogram), the change
-   * behind each positive, and the recall for each change.
+   * The calibrated descriptor threshold with the scores behind it (for the report's histogram);
+   * the calibrated pixel-ratio threshold with its false-alarm rate and recall; the union's
+   * false-alarm rate and recall (overall and per change); the change behind each positive.
    */
-  public record Calibrated(Calibration.Threshold threshold, double[] negatives, double[] positives, Change[] changes,
-      Map<Change, Double> recallByChange) {}
+  public record Calibrated(Calibration.Threshold threshold, double[] negatives, double[] positives,
+      double ratioThreshold, double ratioNegativeRate, double ratioRecall, double combinedNegativeRate,
+      double combinedRecall, Change[] changes, Map<Change, Double> recallByChange) {}
 
   private static final int QUERY_CHUNK = 1024;
 
   private final CopyDescriptor descriptor;
+  private final NearestNeighbors pixels;
   private final List<float[]> training;
   private final float[][] trainingEmbeddings;
   private final NDManager root;
 
   /**
-   * @param training the training images (flat, in [0, 1]), exact duplicates already removed
+   * @param pixels the training images (deduplicated) with their pixel nearest-neighbour search
    * @param root manager for the temporary arrays of each search
    */
-  public CopyDetector(CopyDescriptor descriptor, List<float[]> training, NDManager root) {
-    if (training.isEmpty()) throw new IllegalArgumentException("copy detection needs at least one training image");
+  public CopyDetector(CopyDescriptor descriptor, NearestNeighbors pixels, NDManager root) {
     this.descriptor = descriptor;
-    this.training = training;
+    this.pixels = pixels;
+    this.training = new ArrayList<>(pixels.size());
+    for (int i = 0; i < pixels.size(); i++) training.add(pixels.image(i));
     this.trainingEmbeddings = descriptor.embed(training);
     this.root = root;
+  }
+
+  /** Both tests' nearest training images for {@code queries}. */
+  public Matches match(List<float[]> queries) {
+    return new Matches(nearest(queries), pixels.search(queries, root));
   }
 
   /** The nearest training image of each query by descriptor cosine. */
@@ -80,9 +116,10 @@ public final class CopyDetector {
   }
 
   /**
-   * Calibrates the rule "copy when score > threshold": the threshold is the {@code percentile}-th
-   * percentile of the held-out images' scores, and the recall is measured on {@code positives}
-   * augmented copies of training images drawn with {@code seed}.
+   * Calibrates both tests: the descriptor threshold is the {@code percentile}-th percentile of
+   * the held-out images' cosines, the ratio threshold the {@code (100 - percentile)}-th
+   * percentile of their d1/d2; recalls are measured on {@code positives} augmented copies of
+   * training images drawn with {@code seed}.
    */
   public Calibrated calibrate(List<float[]> heldOut, int positives, double percentile, double minRecall, int size,
       long seed) {
@@ -94,20 +131,31 @@ public final class CopyDetector {
       changes[i] = Change.values()[rng.nextInt(Change.values().length)];
       copies.add(augmentedCopy(img, size, changes[i], rng));
     }
-    double[] neg = nearest(heldOut).score();
-    double[] pos = nearest(copies).score();
-    Calibration.Threshold th = Calibration.copyThreshold(neg, pos, percentile, minRecall);
-    Map<Change, Double> byChange = new EnumMap<>(Change.class);
-    for (Change c : Change.values()) {
-      int n = 0, above = 0;
-      for (int i = 0; i < positives; i++) {
-        if (changes[i] != c) continue;
-        n++;
-        if (pos[i] > th.threshold()) above++;
-      }
-      if (n > 0) byChange.put(c, (double) above / n);
+    Matches neg = match(heldOut), pos = match(copies);
+    Calibration.Threshold th = Calibration.copyThreshold(neg.descriptor().score(), pos.descriptor().score(), percentile, minRecall);
+    double ratioThreshold = Calibration.percentile(ratios(neg.pixels()), 100 - percentile);
+    int ratioNeg = 0, ratioPos = 0, unionNeg = 0, unionPos = 0;
+    for (NearestNeighbors.Match m : neg.pixels()) if (m.ratio() < ratioThreshold) ratioNeg++;
+    for (NearestNeighbors.Match m : pos.pixels()) if (m.ratio() < ratioThreshold) ratioPos++;
+    for (int i = 0; i < heldOut.size(); i++) if (neg.isCopy(i, th.threshold(), ratioThreshold, -1)) unionNeg++;
+    Map<Change, int[]> counts = new EnumMap<>(Change.class);
+    for (int i = 0; i < positives; i++) {
+      boolean copy = pos.isCopy(i, th.threshold(), ratioThreshold, -1);
+      if (copy) unionPos++;
+      int[] c = counts.computeIfAbsent(changes[i], k -> new int[2]);
+      c[0]++;
+      if (copy) c[1]++;
     }
-    return new Calibrated(th, neg, pos, changes, byChange);
+    Map<Change, Double> byChange = new EnumMap<>(Change.class);
+    counts.forEach((k, c) -> byChange.put(k, (double) c[1] / c[0]));
+    return new Calibrated(th, neg.descriptor().score(), pos.descriptor().score(), ratioThreshold, (double) ratioNeg / heldOut.size(),
+        (double) ratioPos / positives, (double) unionNeg / heldOut.size(), (double) unionPos / positives, changes, byChange);
+  }
+
+  private static double[] ratios(NearestNeighbors.Match[] matches) {
+    double[] r = new double[matches.length];
+    for (int i = 0; i < r.length; i++) r[i] = matches[i].ratio();
+    return r;
   }
 
   /**

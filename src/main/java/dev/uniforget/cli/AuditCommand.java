@@ -135,7 +135,10 @@ final class AuditCommand implements Callable<Integer> {
     }
     System.out.printf("copy threshold %.4f (negatives above: %.3f, positive recall: %.3f)%n",
         m.calibration.threshold, m.calibration.negativeRate, m.calibration.positiveRecall);
-    System.out.println("  recall by change: " + m.calibration.recallByKind);
+    System.out.printf("pixel-ratio threshold d1/d2 < %.4f (negatives below: %.3f, positive recall: %.3f)%n",
+        m.calibration.ratioThreshold, m.calibration.ratioNegativeRate, m.calibration.ratioRecall);
+    System.out.printf("either test (the copy rule): negatives %.3f, positive recall %.3f, by change %s%n",
+        m.calibration.combinedNegativeRate, m.calibration.combinedRecall, m.calibration.recallByKind);
     m.seconds.forEach((k, v) -> System.out.printf("time %-16s %8.1f s%n", k, v));
   }
 }
