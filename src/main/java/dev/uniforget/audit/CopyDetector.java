@@ -24,9 +24,10 @@ import java.util.SplittableRandom;
  *       through small shifts, noise and blur;
  *   <li>the pixel ratio: d1/d2, the pixel L2 distance to the nearest training image over that to
  *       the second nearest, below the mirrored percentile of the negatives (the strict test's
- *       d1/d2 &lt; 1/3 with a threshold set on real data instead of fixed); it sees a copy that
- *       stays far closer to one training image than to any other however grainy it has become,
- *       which the descriptor, trained on milder noise, does not.
+ *       d1/d2 &lt; 1/3 with a threshold set on real data instead of fixed), after aligning the
+ *       query to its nearest training image by up to {@link #MAX_SHIFT} pixels in x and y; it
+ *       sees a copy that stays far closer to one training image than to any other however grainy
+ *       it has become, which the descriptor, trained on milder noise, does not.
  * </ul>
  *
  * A query is a copy when either test says so; each test's false-alarm rate on the negatives is
@@ -36,8 +37,12 @@ public final class CopyDetector {
   /** Per query: the index of the nearest training image and the cosine to it (the copy score). */
   public record Nearest(int[] index, double[] score) {}
 
-  /** Both tests on a set of queries. */
-  public record Matches(Nearest descriptor, NearestNeighbors.Match[] pixels) {
+  /**
+   * Both tests on a set of queries: the descriptor's nearest, the pixel nearest neighbours as
+   * they are, and those of the query shifted (by up to {@link #MAX_SHIFT} px) to its best
+   * alignment (smallest d1), which the ratio test reads.
+   */
+  public record Matches(Nearest descriptor, NearestNeighbors.Match[] pixels, NearestNeighbors.Match[] aligned) {
     /** Whether query {@code i} is a copy under {@code c}, and (when {@code own >= 0}) of training image {@code own}. */
     public boolean isCopy(int i, Calibrated c, int own) {
       return isCopy(i, c.threshold().threshold(), c.ratioThreshold(), own);
@@ -45,7 +50,7 @@ public final class CopyDetector {
 
     boolean isCopy(int i, double scoreThreshold, double ratioThreshold, int own) {
       boolean byDescriptor = descriptor.score()[i] > scoreThreshold && (own < 0 || descriptor.index()[i] == own);
-      boolean byRatio = pixels[i].ratio() < ratioThreshold && (own < 0 || pixels[i].nearest() == own);
+      boolean byRatio = aligned[i].ratio() < ratioThreshold && (own < 0 || aligned[i].nearest() == own);
       return byDescriptor || byRatio;
     }
   }
@@ -68,6 +73,8 @@ public final class CopyDetector {
       double combinedRecall, Change[] changes, Map<Change, Double> recallByChange) {}
 
   private static final int QUERY_CHUNK = 1024;
+  /** Largest shift, in pixels along x and along y, tried when aligning a query for the ratio test. */
+  public static final int MAX_SHIFT = 2;
 
   private final CopyDescriptor descriptor;
   private final NearestNeighbors pixels;
@@ -90,7 +97,19 @@ public final class CopyDetector {
 
   /** Both tests' nearest training images for {@code queries}. */
   public Matches match(List<float[]> queries) {
-    return new Matches(nearest(queries), pixels.search(queries, root));
+    NearestNeighbors.Match[] plain = pixels.search(queries, root);
+    NearestNeighbors.Match[] aligned = plain.clone();
+    int size = (int) Math.round(Math.sqrt(training.get(0).length));
+    for (int dy = -MAX_SHIFT; dy <= MAX_SHIFT; dy++) {
+      for (int dx = -MAX_SHIFT; dx <= MAX_SHIFT; dx++) {
+        if (dx == 0 && dy == 0) continue;
+        List<float[]> shifted = new ArrayList<>(queries.size());
+        for (float[] q : queries) shifted.add(Degradations.shift(q, size, dx, dy));
+        NearestNeighbors.Match[] m = pixels.search(shifted, root);
+        for (int i = 0; i < m.length; i++) if (m[i].d1() < aligned[i].d1()) aligned[i] = m[i];
+      }
+    }
+    return new Matches(nearest(queries), plain, aligned);
   }
 
   /** The nearest training image of each query by descriptor cosine. */
@@ -133,10 +152,10 @@ public final class CopyDetector {
     }
     Matches neg = match(heldOut), pos = match(copies);
     Calibration.Threshold th = Calibration.copyThreshold(neg.descriptor().score(), pos.descriptor().score(), percentile, minRecall);
-    double ratioThreshold = Calibration.percentile(ratios(neg.pixels()), 100 - percentile);
+    double ratioThreshold = Calibration.percentile(ratios(neg.aligned()), 100 - percentile);
     int ratioNeg = 0, ratioPos = 0, unionNeg = 0, unionPos = 0;
-    for (NearestNeighbors.Match m : neg.pixels()) if (m.ratio() < ratioThreshold) ratioNeg++;
-    for (NearestNeighbors.Match m : pos.pixels()) if (m.ratio() < ratioThreshold) ratioPos++;
+    for (NearestNeighbors.Match m : neg.aligned()) if (m.ratio() < ratioThreshold) ratioNeg++;
+    for (NearestNeighbors.Match m : pos.aligned()) if (m.ratio() < ratioThreshold) ratioPos++;
     for (int i = 0; i < heldOut.size(); i++) if (neg.isCopy(i, th.threshold(), ratioThreshold, -1)) unionNeg++;
     Map<Change, int[]> counts = new EnumMap<>(Change.class);
     for (int i = 0; i < positives; i++) {
