@@ -21,9 +21,9 @@ import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
 /**
- * Measures memorization and quality of a model on a lab: verbatim replication (copy descriptor
- * with a threshold calibrated on real images, SSIM, nearest-neighbour identity, and the strict
- * d1/d2 test), seed collapse, protected-concept rate (judge), Wen et al.'s text-conditional
+ * Measures memorization and quality of a model on a lab: verbatim replication ({@link
+ * CopyDetector}: copy descriptor or aligned pixel ratio, thresholds calibrated on real images;
+ * SSIM, nearest-neighbour identity, and the strict d1/d2 test), seed collapse, protected-concept rate (judge), Wen et al.'s text-conditional
  * magnitude (AUC target vs neutral), FID in judge-feature space, prompt alignment and
  * diversity. Generations are batched and shared: each image is sampled once and feeds every
  * metric that concerns its prompt set.

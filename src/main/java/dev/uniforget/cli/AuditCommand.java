@@ -29,9 +29,10 @@ import picocli.CommandLine.Option;
     header = "Measure memorization and quality of a model on a lab.",
     description = {
       "Measure memorization and quality of a model on a lab: verbatim replication (copy",
-      "descriptor, threshold calibrated on real images; SSIM; the strict d1/d2 test), seed",
-      "collapse, protected-concept rate, text-conditional magnitude (ROC AUC), FID in judge",
-      "space, prompt alignment and diversity. Writes OUT/metrics.json, OUT/report.html and charts.",
+      "descriptor or aligned pixel d1/d2, thresholds calibrated on real images; SSIM; the strict",
+      "d1/d2 test), seed collapse, protected-concept rate, text-conditional magnitude (ROC AUC),",
+      "FID in judge space, prompt alignment and diversity. Writes OUT/metrics.json, OUT/report.html",
+      "and charts.",
       "Prompt sets come from the lab's manifest unless given as files."
     })
 final class AuditCommand implements Callable<Integer> {
