@@ -139,7 +139,8 @@ final class SweepCommand implements Callable<Integer> {
   private void plots(AuditMetrics original, List<Map<String, Object>> rows) throws Exception {
     double[] x = rows.stream().mapToDouble(r -> (Double) r.get("beta")).toArray();
     boolean logX = java.util.Arrays.stream(x).allMatch(v -> v > 0);
-    for (String metric : List.of("replication_rate", "target_copy_share", "concept_rate", "fid", "alignment")) {
+    for (String metric : List.of("replication_rate", "target_copy_share", "target_nearest_is_own_share", "seed_collapse",
+        "concept_rate", "fid", "alignment")) {
       Map<String, double[][]> series = new LinkedHashMap<>();
       for (String kind : List.of("forget", "random")) {
         series.put(kind, new double[][] {x, rows.stream().mapToDouble(r -> ((Map<String, Double>) r.get(kind)).get(metric)).toArray()});
