@@ -25,9 +25,10 @@ import java.util.function.IntConsumer;
 public final class DescriptorTrainer {
   /**
    * Training options. The defaults (4000 steps of 256 images, 512 views; no final pooling; 128-d
-   * embedding) take about 0.14 s a step, 9-10 minutes, on 2 idle cores. In a PyTorch design
-   * search, batch size and steps mattered most: 2000 steps of 64 images left the audit's
-   * calibrated recall at 0.65, 3000 of 256 reached 0.92, 6000 of 256 0.95.
+   * embedding) took 910 s on 2 idle cores (0.23 s a step, compute-bound) for the demo lab. In a
+   * PyTorch design search with the same network and views, batch size and steps mattered most
+   * for the recall of the descriptor's calibrated threshold alone: 2000 steps of 64 images 0.65,
+   * 3000 of 256 0.92, 6000 of 256 0.95; this Java run of 4000 reached 0.87 on the lab.
    */
   public static final class Options {
     public int steps = 4000;
