@@ -24,6 +24,8 @@ public final class NearestNeighbors {
 
   private final List<float[]> images;
   private final int numel;
+  /** The images packed row-major once (each search, e.g. the copy detector's 25 shifts, reuses it). */
+  private final float[] flat;
 
   /** Deduplicates {@code training} (identical pixel arrays are kept once). */
   public NearestNeighbors(List<float[]> training) {
@@ -34,6 +36,8 @@ public final class NearestNeighbors {
     }
     if (images.size() < 2) throw new IllegalArgumentException("nearest-neighbour search needs >= 2 distinct training images");
     numel = images.get(0).length;
+    flat = new float[images.size() * numel];
+    for (int i = 0; i < images.size(); i++) System.arraycopy(images.get(i), 0, flat, i * numel, numel);
   }
 
   public int size() {
@@ -52,8 +56,6 @@ public final class NearestNeighbors {
 
   public Match[] search(List<float[]> queries, NDManager parent) {
     int n = images.size(), m = queries.size();
-    float[] flat = new float[n * numel];
-    for (int i = 0; i < n; i++) System.arraycopy(images.get(i), 0, flat, i * numel, numel);
     float[] q = new float[m * numel];
     for (int i = 0; i < m; i++) System.arraycopy(queries.get(i), 0, q, i * numel, numel);
     float[] d2;

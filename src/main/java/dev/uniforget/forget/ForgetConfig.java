@@ -42,6 +42,6 @@ public final class ForgetConfig {
 
   /** Cosine learning-rate schedule from {@code learningRate} to 0. */
   public float learningRateAt(int step) {
-    return (float) (learningRate * 0.5 * (1 + Math.cos(Math.PI * step / steps)));
+    return dev.uniforget.train.AdamW.warmupCosine(learningRate, 0, steps, step, 0);
   }
 }

@@ -11,6 +11,16 @@ import java.util.Map;
  * so it can be checkpointed and resumed exactly.
  */
 public final class AdamW implements AutoCloseable {
+  /**
+   * Linear warm-up over {@code warmup} steps to {@code peak}, then a cosine decay to
+   * {@code floor * peak} at {@code steps}: the schedule of every trainer that uses one.
+   */
+  public static float warmupCosine(float peak, int warmup, int steps, int step, double floor) {
+    if (step < warmup) return peak * (step + 1) / warmup;
+    double p = (double) (step - warmup) / Math.max(1, steps - warmup);
+    return (float) (peak * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * p))));
+  }
+
   private final ParameterStore moments; // "m.<name>" and "v.<name>"
   private final float beta1;
   private final float beta2;

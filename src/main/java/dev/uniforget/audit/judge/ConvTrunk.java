@@ -6,6 +6,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.pooling.Pool;
+import dev.uniforget.io.AtomicFiles;
+import dev.uniforget.io.Dirs;
+import dev.uniforget.io.Jsons;
 import dev.uniforget.nn.Layers;
 import dev.uniforget.nn.ParameterStore;
 import dev.uniforget.sampling.Seeds;
@@ -15,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
  * The convolutional trunk shared by the judge and the copy descriptor, as functions of named
@@ -104,6 +108,31 @@ final class ConvTrunk {
     float[][] out = new float[b][d];
     for (int i = 0; i < b; i++) System.arraycopy(flat, i * d, out[i], 0, d);
     return out;
+  }
+
+  /** Writes {@code config} as JSON and {@code params} as safetensors into {@code dir}, atomically. */
+  static void saveDirectory(Path dir, boolean replace, String configName, Object config, String weightsName,
+      ParameterStore params, String format) throws IOException {
+    AtomicFiles.writeDirectoryAtomically(dir, replace, tmp -> {
+      Jsons.MAPPER.writeValue(tmp.resolve(configName).toFile(), config);
+      params.save(tmp.resolve(weightsName), Map.of("format", format));
+    });
+  }
+
+  /**
+   * Reads and validates the JSON config of a {@code kind} directory holding {@code configName}
+   * and {@code weightsName}; errors name the directory or the file and the field.
+   */
+  static <C> C readConfig(Path dir, String kind, String configName, String weightsName, Class<C> type,
+      Consumer<C> validate) throws IOException {
+    Dirs.requireFiles(dir, kind, configName, weightsName);
+    C c = Jsons.read(dir.resolve(configName), type);
+    try {
+      validate.accept(c);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(dir.resolve(configName) + ": " + e.getMessage(), e);
+    }
+    return c;
   }
 
   /**

@@ -3,9 +3,6 @@ package dev.uniforget.audit.judge;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.uniforget.io.AtomicFiles;
-import dev.uniforget.io.Dirs;
-import dev.uniforget.io.Jsons;
 import dev.uniforget.nn.Layers;
 import dev.uniforget.nn.ParameterStore;
 import java.io.IOException;
@@ -96,21 +93,12 @@ public final class CopyDescriptor implements AutoCloseable {
 
   /** Writes {@code dir} atomically (replacing an existing directory only if {@code replace}). */
   public void save(Path dir, boolean replace) throws IOException {
-    AtomicFiles.writeDirectoryAtomically(dir, replace, tmp -> {
-      Jsons.MAPPER.writeValue(tmp.resolve(CONFIG).toFile(), config);
-      params.save(tmp.resolve(WEIGHTS), Map.of("format", DescriptorConfig.FORMAT));
-    });
+    ConvTrunk.saveDirectory(dir, replace, CONFIG, config, WEIGHTS, params, DescriptorConfig.FORMAT);
   }
 
   /** Loads a descriptor directory; errors say what is missing or inconsistent. */
   public static CopyDescriptor load(Path dir, NDManager parent) throws IOException {
-    Dirs.requireFiles(dir, "copy-descriptor", CONFIG, WEIGHTS);
-    DescriptorConfig c = Jsons.read(dir.resolve(CONFIG), DescriptorConfig.class);
-    try {
-      c.validate();
-    } catch (IllegalArgumentException e) {
-      throw new IOException(dir.resolve(CONFIG) + ": " + e.getMessage(), e);
-    }
+    DescriptorConfig c = ConvTrunk.readConfig(dir, "copy-descriptor", CONFIG, WEIGHTS, DescriptorConfig.class, DescriptorConfig::validate);
     return new CopyDescriptor(c, ConvTrunk.loadChecked(dir.resolve(WEIGHTS), shapes(c), parent));
   }
 

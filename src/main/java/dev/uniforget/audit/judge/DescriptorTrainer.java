@@ -59,9 +59,7 @@ public final class DescriptorTrainer {
     }
 
     float learningRateAt(int step) {
-      if (step < warmupSteps) return learningRate * (step + 1) / warmupSteps;
-      double p = (double) (step - warmupSteps) / Math.max(1, steps - warmupSteps);
-      return (float) (learningRate * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * p))));
+      return AdamW.warmupCosine(learningRate, warmupSteps, steps, step, 0.05);
     }
 
     private static void check(boolean ok, String option, String expected, Object found) {

@@ -3,9 +3,6 @@ package dev.uniforget.audit.judge;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.uniforget.io.AtomicFiles;
-import dev.uniforget.io.Dirs;
-import dev.uniforget.io.Jsons;
 import dev.uniforget.lab.LabManifest;
 import dev.uniforget.nn.Layers;
 import dev.uniforget.nn.ParameterStore;
@@ -167,21 +164,12 @@ public final class Judge implements AutoCloseable {
 
   /** Writes {@code dir} atomically (replacing an existing judge directory only if {@code replace}). */
   public void save(Path dir, boolean replace) throws IOException {
-    AtomicFiles.writeDirectoryAtomically(dir, replace, tmp -> {
-      Jsons.MAPPER.writeValue(tmp.resolve(CONFIG).toFile(), config);
-      params.save(tmp.resolve(WEIGHTS), Map.of("format", JudgeConfig.FORMAT));
-    });
+    ConvTrunk.saveDirectory(dir, replace, CONFIG, config, WEIGHTS, params, JudgeConfig.FORMAT);
   }
 
   /** Loads a judge directory; errors say what is missing or inconsistent. */
   public static Judge load(Path dir, NDManager parent) throws IOException {
-    Dirs.requireFiles(dir, "judge", CONFIG, WEIGHTS);
-    JudgeConfig c = Jsons.read(dir.resolve(CONFIG), JudgeConfig.class);
-    try {
-      c.validate();
-    } catch (IllegalArgumentException e) {
-      throw new IOException(dir.resolve(CONFIG) + ": " + e.getMessage(), e);
-    }
+    JudgeConfig c = ConvTrunk.readConfig(dir, "judge", CONFIG, WEIGHTS, JudgeConfig.class, JudgeConfig::validate);
     return new Judge(c, ConvTrunk.loadChecked(dir.resolve(WEIGHTS), shapes(c), parent));
   }
 

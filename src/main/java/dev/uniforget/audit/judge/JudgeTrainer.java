@@ -58,9 +58,7 @@ public final class JudgeTrainer {
 
     /** Learning rate at {@code step}: linear warm-up, then cosine decay to 5%. */
     float learningRateAt(int step) {
-      if (step < warmupSteps) return learningRate * (step + 1) / warmupSteps;
-      double p = (double) (step - warmupSteps) / Math.max(1, steps - warmupSteps);
-      return (float) (learningRate * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * p))));
+      return AdamW.warmupCosine(learningRate, warmupSteps, steps, step, 0.05);
     }
 
     private static void check(boolean ok, String option, String expected, Object found) {
