@@ -7,12 +7,21 @@ import java.util.Map;
 
 /** What {@code audit} measures ({@code metrics.json}; schema in README). */
 public final class AuditMetrics {
-  public String format = "uniforget-audit/1";
+  public static final String FORMAT = "uniforget-audit/2";
+
+  public String format = FORMAT;
   public String model;
   public String lab;
+  public String instruments;
   public int seedsPerPrompt;
+  /** Held-out real images in the FID/KID reference and among the copy negatives. */
+  public int realImages;
   /** One number per metric: the table a person reads first. */
   public Map<String, Double> headline = new LinkedHashMap<>();
+  /** The 95% interval [lo, hi] of a headline number, where it has one (see {@link #intervalNote}). */
+  public Map<String, double[]> intervals = new LinkedHashMap<>();
+  /** How the intervals were computed. */
+  public String intervalNote;
   public Calibration calibration = new Calibration();
   public List<TargetRow> targets = new ArrayList<>();
   public List<ConceptRow> concepts = new ArrayList<>();
@@ -36,15 +45,21 @@ public final class AuditMetrics {
     public double combinedNegativeRate;
     public double combinedRecall;
     public boolean combinedMeetsRecall;
-    /** Recall of the combined rule per kind of change (noise, speckle, blur, shift). */
+    /** Recall of the combined rule per kind of change (noise, speckle, blur, shift; gamma, downscale, erase). */
     public Map<String, Double> recallByKind = new LinkedHashMap<>();
+    /** Whether the positives are copies of training images the descriptor never saw (false: in-sample). */
+    public boolean positivesUnseenByDescriptor;
+    /** Distinct training images the positives were drawn from. */
+    public int positiveSourceImages;
+    /** Recall of the combined rule on changes of the families the descriptor trained on, and on the others. */
+    public double recallSeenFamilies;
+    public double recallUnseenFamilies;
   }
 
   /** One verbatim-target prompt over its seeds. */
   public static final class TargetRow {
     public String prompt;
     public int samples;
-    /** Copies (descriptor score above the threshold) whose nearest training image is the target's own. */
     /** Samples that are copies of the target's own image (either test). */
     public int copiesOfOwn;
     /** Of those, the ones the descriptor test alone finds. */
@@ -64,7 +79,7 @@ public final class AuditMetrics {
   /** One concept prompt. */
   public static final class ConceptRow {
     public String prompt;
-    public String motif;
+    public String concept;
     public String className;
     public boolean seenInTraining;
     public double rate;

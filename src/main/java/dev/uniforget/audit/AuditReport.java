@@ -22,13 +22,35 @@ import java.util.Map;
 public final class AuditReport {
   private AuditReport() {}
 
-  public static void write(Path out, Audit.Result r, AuditMetrics baseline, int imageSize, boolean replace) throws IOException {
+  public static final String METRICS = "metrics.json";
+  public static final String REPORT = "report.html";
+
+  /** Reads an audit's {@code metrics.json} (of this version; an older audit is a clear error). */
+  public static AuditMetrics readMetrics(Path file) throws IOException {
+    if (Files.isDirectory(file)) file = file.resolve(METRICS);
+    com.fasterxml.jackson.databind.JsonNode node;
+    try {
+      node = Jsons.MAPPER.readTree(file.toFile());
+    } catch (IOException e) {
+      throw new IOException(file + ": not a readable audit metrics.json: " + e.getMessage(), e);
+    }
+    String format = node == null ? null : node.path("format").asText(null);
+    if (!AuditMetrics.FORMAT.equals(format)) {
+      throw new IOException(file + ": field 'format': expected \"" + AuditMetrics.FORMAT + "\", found " + format
+          + " (an audit by an older uniforget: audit the model again)");
+    }
+    return Jsons.read(file, AuditMetrics.class);
+  }
+
+  public static void write(Path out, Audit.Result r, AuditMetrics baseline, int imageSize, boolean replace,
+      dev.uniforget.io.IOConsumer<Path> extra) throws IOException {
     AtomicFiles.writeDirectoryAtomically(out, replace, tmp -> {
-      Jsons.MAPPER.writeValue(tmp.resolve("metrics.json").toFile(), r.metrics());
+      Jsons.MAPPER.writeValue(tmp.resolve(METRICS).toFile(), r.metrics());
+      if (extra != null) extra.accept(tmp);
       Audit.Evidence ev = r.evidence();
       Map<String, double[]> cal = new LinkedHashMap<>();
       cal.put("real held-out vs nearest training (negatives)", ev.calibrationNegatives);
-      cal.put("augmented training copies (positives)", ev.calibrationPositives);
+      cal.put("changed copies of training images (positives)", ev.calibrationPositives);
       cal.put("neutral generations", ev.neutralScores);
       if (ev.targetSampleScores.length > 0) cal.put("target generations", ev.targetSampleScores);
       Charts.histograms(tmp.resolve("copy_scores.png"), "copy score (descriptor cosine to nearest training image)",
@@ -44,7 +66,7 @@ public final class AuditReport {
         roc.put("chance", new double[][] {{0, 1}, {0, 1}});
         Charts.lines(tmp.resolve("magnitude_roc.png"), "target vs neutral prompts", "false positive rate", "true positive rate", roc, false);
       }
-      Files.writeString(tmp.resolve("report.html"), html(r, baseline, imageSize, tmp), StandardCharsets.UTF_8);
+      Files.writeString(tmp.resolve(REPORT), html(r, baseline, imageSize, tmp), StandardCharsets.UTF_8);
     });
   }
 
@@ -59,11 +81,13 @@ public final class AuditReport {
         .append(".small{font-size:11px;color:#444}</style></head><body>");
     h.append("<h1>uniforget audit</h1><p>model <code>").append(esc(m.model)).append("</code>, lab <code>")
         .append(esc(m.lab)).append("</code>, ").append(m.seedsPerPrompt).append(" seeds per prompt.</p>");
-    h.append("<h2>Headline</h2><table><tr><th class=l>metric</th><th>this model</th>");
+    h.append("<h2>Headline</h2><table><tr><th class=l>metric</th><th>this model</th><th>95% interval</th>");
     if (base != null) h.append("<th>baseline</th><th>delta</th>");
     h.append("</tr>");
     for (Map.Entry<String, Double> e : m.headline.entrySet()) {
-      h.append("<tr><td class=l>").append(e.getKey()).append("</td><td>").append(fmt(e.getValue())).append("</td>");
+      double[] iv = m.intervals.get(e.getKey());
+      h.append("<tr><td class=l>").append(e.getKey()).append("</td><td>").append(fmt(e.getValue())).append("</td><td>")
+          .append(iv == null ? "" : "[" + fmt(iv[0]) + ", " + fmt(iv[1]) + "]").append("</td>");
       if (base != null) {
         Double b = base.headline.get(e.getKey());
         h.append("<td>").append(b == null ? "-" : fmt(b)).append("</td><td>")
@@ -71,7 +95,7 @@ public final class AuditReport {
       }
       h.append("</tr>");
     }
-    h.append("</table>");
+    h.append("</table><p class=small>").append(esc(m.intervalNote)).append("</p>");
     if (base != null) h.append("<p class=small>baseline: <code>").append(esc(base.model)).append("</code></p>");
 
     AuditMetrics.Calibration c = m.calibration;
@@ -79,11 +103,13 @@ public final class AuditReport {
         .append(" = the ").append(fmt(c.negativePercentile)).append("th percentile of ").append(c.negatives)
         .append(" held-out real images vs their nearest training image (share above: ").append(fmt(c.negativeRate))
         .append("); ").append(fmt(c.positiveRecall)).append(" of ").append(c.positives)
-        .append(" augmented training copies (noise, speckle, blur, shift) exceed it")
+        .append(c.positivesUnseenByDescriptor ? " changed copies of training images the descriptor never saw" : " changed copies of training images (IN-SAMPLE: this descriptor has no held-out images)")
+        .append(" (noise, speckle, blur, shift; and gamma, downscale, erase, families it was not trained on) exceed it")
         .append(". Pixel-ratio test: d1/d2 below ").append(fmt(c.ratioThreshold)).append(" (held-out images below: ")
         .append(fmt(c.ratioNegativeRate)).append("; copies found: ").append(fmt(c.ratioRecall))
         .append("). A sample is a copy when either test says so: held-out images ").append(fmt(c.combinedNegativeRate))
-        .append(", augmented copies ").append(fmt(c.combinedRecall))
+        .append(", changed copies ").append(fmt(c.combinedRecall)).append(" (trained families ").append(fmt(c.recallSeenFamilies))
+        .append(", untrained families ").append(fmt(c.recallUnseenFamilies)).append(")")
         .append(c.combinedMeetsRecall ? " <span class=good>(>= required recall)</span>" : " <span class=bad>(below the required recall)</span>")
         .append("; by change:");
     c.recallByKind.forEach((k, v) -> h.append(' ').append(k).append(' ').append(fmt(v)));
@@ -99,8 +125,8 @@ public final class AuditReport {
     for (int i = 0; i < m.targets.size(); i++) {
       AuditMetrics.TargetRow t = m.targets.get(i);
       List<float[]> row = new ArrayList<>();
-      row.add(ev.targetOwnImages.get(i) != null ? ev.targetOwnImages.get(i) : ev.targetNearest.get(i));
-      row.add(new float[size * size]);
+      row.add(ev.targetOwnImages.get(i));
+      row.add(new float[ev.targetOwnImages.get(i).length]);
       row.addAll(ev.targetSamples.get(i));
       StringBuilder notes = new StringBuilder();
       for (int j = 0; j < ev.targetScores.get(i).length; j++) {
@@ -113,10 +139,10 @@ public final class AuditReport {
           .append(inline(ImageGrid.pngBytes(List.of(row), size, 2))).append("<br><span class=small>").append(notes)
           .append("</span></td></tr>");
     }
-    h.append("</table><h2>Protected concepts</h2><table><tr><th class=l>prompt</th><th>seen pair</th><th>rate</th><th class=l>samples</th></tr>");
+    h.append("</table><h2>Protected concepts</h2><table><tr><th class=l>prompt</th><th class=l>concept</th><th>seen pair</th><th>rate</th><th class=l>samples</th></tr>");
     for (int i = 0; i < m.concepts.size(); i++) {
       AuditMetrics.ConceptRow cr = m.concepts.get(i);
-      h.append("<tr><td class=l>").append(esc(cr.prompt)).append("</td><td>").append(cr.seenInTraining ? "yes" : "no")
+      h.append("<tr><td class=l>").append(esc(cr.prompt)).append("</td><td class=l>").append(esc(cr.concept)).append("</td><td>").append(cr.seenInTraining ? "yes" : "no")
           .append("</td><td>").append(fmt(cr.rate)).append("</td><td class=l>")
           .append(inline(ImageGrid.pngBytes(List.of(ev.conceptSamples.get(i)), size, 2))).append("</td></tr>");
     }

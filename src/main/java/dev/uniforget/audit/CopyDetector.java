@@ -55,12 +55,25 @@ public final class CopyDetector {
     }
   }
 
-  /** The changes of {@link #augmentedCopy}. */
+  /**
+   * The changes of {@link #augmentedCopy}: the first four are families the copy descriptor is
+   * trained to see through; GAMMA, DOWNSCALE and ERASE are not (recall on them measures whether
+   * it generalises beyond its training augmentations).
+   */
   public enum Change {
-    NOISE,
-    SPECKLE,
-    BLUR,
-    SHIFT
+    NOISE(true),
+    SPECKLE(true),
+    BLUR(true),
+    SHIFT(true),
+    GAMMA(false),
+    DOWNSCALE(false),
+    ERASE(false);
+
+    public final boolean inDescriptorTraining;
+
+    Change(boolean inDescriptorTraining) {
+      this.inDescriptorTraining = inDescriptorTraining;
+    }
   }
 
   /**
@@ -70,7 +83,8 @@ public final class CopyDetector {
    */
   public record Calibrated(Calibration.Threshold threshold, double[] negatives, double[] positives,
       double ratioThreshold, double ratioNegativeRate, double ratioRecall, double combinedNegativeRate,
-      double combinedRecall, Change[] changes, Map<Change, Double> recallByChange) {}
+      double combinedRecall, Change[] changes, Map<Change, Double> recallByChange, boolean positivesUnseen,
+      int positiveSourceImages, double recallSeenFamilies, double recallUnseenFamilies) {}
 
   private static final int QUERY_CHUNK = 1024;
   /** Largest shift, in pixels along x and along y, tried when aligning a query for the ratio test. */
@@ -81,13 +95,16 @@ public final class CopyDetector {
   private final List<float[]> training;
   private final float[][] trainingEmbeddings;
   private final NDManager root;
+  private final int size;
 
   /**
    * @param pixels the training images (deduplicated) with their pixel nearest-neighbour search
+   * @param size the image side (images may have several planes)
    * @param root manager for the temporary arrays of each search
    */
-  public CopyDetector(CopyDescriptor descriptor, NearestNeighbors pixels, NDManager root) {
+  public CopyDetector(CopyDescriptor descriptor, NearestNeighbors pixels, int size, NDManager root) {
     this.descriptor = descriptor;
+    this.size = size;
     this.pixels = pixels;
     this.training = new ArrayList<>(pixels.size());
     for (int i = 0; i < pixels.size(); i++) training.add(pixels.image(i));
@@ -99,7 +116,6 @@ public final class CopyDetector {
   public Matches match(List<float[]> queries) {
     NearestNeighbors.Match[] plain = pixels.search(queries, root);
     NearestNeighbors.Match[] aligned = plain.clone();
-    int size = (int) Math.round(Math.sqrt(training.get(0).length));
     for (int dy = -MAX_SHIFT; dy <= MAX_SHIFT; dy++) {
       for (int dx = -MAX_SHIFT; dx <= MAX_SHIFT; dx++) {
         if (dx == 0 && dy == 0) continue;
@@ -137,17 +153,23 @@ public final class CopyDetector {
   /**
    * Calibrates both tests: the descriptor threshold is the {@code percentile}-th percentile of
    * the held-out images' cosines, the ratio threshold the {@code (100 - percentile)}-th
-   * percentile of their d1/d2; recalls are measured on {@code positives} augmented copies of
-   * training images drawn with {@code seed}.
+   * percentile of their d1/d2. Recalls are measured on {@code positives} changed copies (every
+   * {@link Change}, in turn) of training images the descriptor was kept from seeing in training
+   * (all training images for an older descriptor without such a share: then in-sample, and
+   * flagged), drawn with {@code seed}.
    */
-  public Calibrated calibrate(List<float[]> heldOut, int positives, double percentile, double minRecall, int size,
-      long seed) {
+  public Calibrated calibrate(List<float[]> heldOut, int positives, double percentile, double minRecall, long seed) {
     SplittableRandom rng = new SplittableRandom(seed);
+    List<float[]> sources = new ArrayList<>();
+    for (float[] img : training) if (descriptor.config().heldOutFromTraining(img)) sources.add(img);
+    boolean unseen = !sources.isEmpty();
+    if (!unseen) sources = training;
     List<float[]> copies = new ArrayList<>(positives);
     Change[] changes = new Change[positives];
+    Change[] all = Change.values();
     for (int i = 0; i < positives; i++) {
-      float[] img = training.get(rng.nextInt(training.size()));
-      changes[i] = Change.values()[rng.nextInt(Change.values().length)];
+      float[] img = sources.get(rng.nextInt(sources.size()));
+      changes[i] = all[i % all.length];
       copies.add(augmentedCopy(img, size, changes[i], rng));
     }
     Matches neg = match(heldOut), pos = match(copies);
@@ -158,17 +180,23 @@ public final class CopyDetector {
     for (NearestNeighbors.Match m : pos.aligned()) if (m.ratio() < ratioThreshold) ratioPos++;
     for (int i = 0; i < heldOut.size(); i++) if (neg.isCopy(i, th.threshold(), ratioThreshold, -1)) unionNeg++;
     Map<Change, int[]> counts = new EnumMap<>(Change.class);
+    int[] seenFam = new int[2], unseenFam = new int[2];
     for (int i = 0; i < positives; i++) {
       boolean copy = pos.isCopy(i, th.threshold(), ratioThreshold, -1);
       if (copy) unionPos++;
       int[] c = counts.computeIfAbsent(changes[i], k -> new int[2]);
       c[0]++;
       if (copy) c[1]++;
+      int[] f = changes[i].inDescriptorTraining ? seenFam : unseenFam;
+      f[0]++;
+      if (copy) f[1]++;
     }
     Map<Change, Double> byChange = new EnumMap<>(Change.class);
     counts.forEach((k, c) -> byChange.put(k, (double) c[1] / c[0]));
     return new Calibrated(th, neg.descriptor().score(), pos.descriptor().score(), ratioThreshold, (double) ratioNeg / heldOut.size(),
-        (double) ratioPos / positives, (double) unionNeg / heldOut.size(), (double) unionPos / positives, changes, byChange);
+        (double) ratioPos / positives, (double) unionNeg / heldOut.size(), (double) unionPos / positives, changes, byChange,
+        unseen, sources.size(), seenFam[0] == 0 ? Double.NaN : (double) seenFam[1] / seenFam[0],
+        unseenFam[0] == 0 ? Double.NaN : (double) unseenFam[1] / unseenFam[0]);
   }
 
   private static double[] ratios(NearestNeighbors.Match[] matches) {
@@ -179,7 +207,9 @@ public final class CopyDetector {
 
   /**
    * A training image under one of the changes a copy detector must see through: Gaussian noise
-   * (sigma 0.05-0.15), speckle (2-6% of pixels), one blur pass, or a 1-2 px shift.
+   * (sigma 0.05-0.15), speckle (2-6% of pixels), one blur pass, a 1-2 px shift; and, outside the
+   * descriptor's training augmentations, a gamma curve (0.5-0.8 or 1.3-2), a 2x resolution loss,
+   * or an erased quarter-side square.
    */
   public static float[] augmentedCopy(float[] img, int size, Change change, SplittableRandom rng) {
     return switch (change) {
@@ -187,6 +217,9 @@ public final class CopyDetector {
       case SPECKLE -> Degradations.speckle(img, 0.02f + 0.04f * (float) rng.nextDouble(), rng);
       case BLUR -> Degradations.blur(img, size, 1);
       case SHIFT -> Degradations.shift(img, size, 1 + rng.nextInt(2), rng.nextInt(3) - 1);
+      case GAMMA -> Degradations.gamma(img, rng.nextBoolean() ? 0.5f + 0.3f * (float) rng.nextDouble() : 1.3f + 0.7f * (float) rng.nextDouble());
+      case DOWNSCALE -> Degradations.downscale(img, size);
+      case ERASE -> Degradations.erase(img, size, rng);
     };
   }
 

@@ -1,7 +1,7 @@
 package dev.uniforget.audit;
 
 /**
- * Structural similarity (Wang et al. 2004) of two grayscale images in [0, 1], with a 7x7
+ * Structural similarity (Wang et al. 2004) of two images in [0, 1] (RGB: mean over planes), with a 7x7
  * Gaussian window (sigma 1.5) over the valid region, C1 = 0.01^2, C2 = 0.03^2.
  */
 public final class Ssim {
@@ -24,9 +24,18 @@ public final class Ssim {
     return k;
   }
 
+  /** SSIM of two gray images, or the mean over planes of two planar RGB images. */
   public static double of(float[] a, float[] b, int size) {
-    if (a.length != size * size || b.length != size * size) {
-      throw new IllegalArgumentException("SSIM needs two " + size + "x" + size + " images");
+    int n = size * size;
+    if (a.length == b.length && a.length == 3 * n) {
+      double s = 0;
+      for (int c = 0; c < 3; c++) {
+        s += of(java.util.Arrays.copyOfRange(a, c * n, (c + 1) * n), java.util.Arrays.copyOfRange(b, c * n, (c + 1) * n), size);
+      }
+      return s / 3;
+    }
+    if (a.length != n || b.length != n) {
+      throw new IllegalArgumentException("SSIM needs two " + size + "x" + size + " images (gray, or both planar RGB)");
     }
     if (size < WIN) throw new IllegalArgumentException("SSIM needs images of at least " + WIN + " pixels a side");
     double total = 0;

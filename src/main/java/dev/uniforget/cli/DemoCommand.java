@@ -3,7 +3,6 @@ package dev.uniforget.cli;
 import ai.djl.ndarray.NDManager;
 import dev.uniforget.audit.NearestNeighbors;
 import dev.uniforget.audit.ReplicationCheck;
-import dev.uniforget.data.ImageFolder;
 import dev.uniforget.io.ImageGrid;
 import dev.uniforget.io.Jsons;
 import dev.uniforget.lab.LabBuilder;
@@ -11,6 +10,16 @@ import dev.uniforget.lab.LabManifest;
 import dev.uniforget.model.FlowModel;
 import dev.uniforget.model.ModelDir;
 import dev.uniforget.sampling.EulerSampler;
+import dev.uniforget.audit.AuditMetrics;
+import dev.uniforget.audit.AuditReport;
+import dev.uniforget.audit.AuditRun;
+import dev.uniforget.audit.judge.Instruments;
+import dev.uniforget.forget.ForgetRun;
+import dev.uniforget.forget.UniForget;
+import dev.uniforget.io.Provenance;
+import dev.uniforget.lab.Lab;
+import dev.uniforget.lab.LabSource;
+import dev.uniforget.train.TrainRun;
 import dev.uniforget.train.Trainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,12 +55,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--motif-images", description = "Stamped images per motif (default: ${DEFAULT-VALUE}).")
   int motifImages = new LabBuilder.Options().motifImages;
 
-  @Option(names = "--judge-steps", description = "Judge training steps (default: ${DEFAULT-VALUE}).")
-  int judgeSteps = new dev.uniforget.audit.judge.JudgeTrainer.Options().steps;
-
   @Option(names = "--descriptor-steps", description = {"Copy-descriptor training steps (default: ${DEFAULT-VALUE}, fewer",
-      "than `judge train`'s 4000, which take 15 minutes on 2 cores and would push the demo past 45 minutes;",
-      "the copy threshold's recall is lower for it and the audit prints it)."})
+      "than `judge train`'s 4000, which take 15 minutes on 2 cores; the copy rule's recall is lower",
+      "for it and the audit prints it)."})
   int descriptorSteps = 1500;
 
   @Option(names = "--fid-images", description = "Neutral generations for the audit's FID (default: ${DEFAULT-VALUE}).")
@@ -77,22 +83,29 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     long t0 = System.nanoTime();
     Path lab = out.resolve("lab");
-    if (!Files.isDirectory(lab)) {
-      LabBuilder.Options o = new LabBuilder.Options();
-      o.perClass = perClass;
-      o.duplicates = duplicates;
-      o.motifImages = motifImages;
-      o.fashionMnistDir = fashionMnist;
-      LabCommand.Build.build(o, lab);
-    } else {
+    LabBuilder.Options lo = new LabBuilder.Options();
+    lo.perClass = perClass;
+    lo.duplicates = duplicates;
+    lo.motifImages = motifImages;
+    Provenance labProv = Provenance.of("lab").input("fashion_mnist", fashionMnist).option("per_class", perClass)
+        .option("duplicates", duplicates).option("motif_images", motifImages).option("seed", lo.seed);
+    if (Files.isDirectory(lab)) {
+      Provenance.requireReusable(lab, labProv);
       System.err.println("reusing lab " + lab);
+    } else {
+      LabCommand.Build.build(LabSource.fashionMnist(fashionMnist), lo, lab);
+      labProv.write(lab);
     }
-    LabManifest manifest = LabManifest.read(lab);
+    Lab theLab = Lab.open(lab);
+    LabManifest manifest = theLab.manifest();
     long tLab = System.nanoTime();
 
     Path run = out.resolve("run");
     Path modelDir = run.resolve(Trainer.MODEL);
-    TrainCommand.run(lab, run, Files.isDirectory(run.resolve(Trainer.CHECKPOINT)), train.toConfig(), arch);
+    try (Progress.Bars bars = Progress.bars()) {
+      TrainRun.run(lab, run, Files.isDirectory(run.resolve(Trainer.CHECKPOINT)), train.toConfig(), arch.imageSize, arch.channels,
+          arch.maxTokens, arch::toConfig, bars, System.err::println);
+    }
     long tTrain = System.nanoTime();
 
     Path grids = out.resolve("grids");
@@ -103,29 +116,14 @@ final class DemoCommand implements Callable<Integer> {
       int size = model.config().imageSize;
       List<String> neutral = new ArrayList<>();
       for (String c : manifest.classes) neutral.add("a photo of " + LabBuilder.article(c));
-      ImageGrid.write(grids.resolve("neutral.png"), SampleCommand.grid(model, root, neutral, seeds, 0, s, 64), size, 3);
-      Files.write(grids.resolve("neutral.png.txt"), neutral);
-
-      ImageFolder folder = ImageFolder.load(lab, size, model.config().channels);
-      Map<String, float[]> byFile = new LinkedHashMap<>();
-      for (int i = 0; i < folder.size(); i++) byFile.putIfAbsent(folder.entry(i).fileName(), folder.image(i));
-      List<float[]> targetImages = new ArrayList<>();
-      for (LabManifest.VerbatimTarget t : manifest.verbatimTargets) {
-        float[] im = byFile.get(t.fileName);
-        if (im == null) throw new java.io.IOException(lab + ": target file " + t.fileName + " is not in metadata.jsonl");
-        targetImages.add(im);
-      }
+      writeGrid(grids, "neutral.png", SampleCommand.grid(model, root, neutral, seeds, 0, s, 64), neutral, size);
+      List<float[]> targetImages = theLab.ownImages(manifest.prompts.target);
       List<List<float[]>> targetRows = SampleCommand.grid(model, root, manifest.prompts.target, seeds, 0, s, 64);
-      ImageGrid.write(grids.resolve("targets.png"), withTargets(targetRows, targetImages), size, 3);
-      Files.write(grids.resolve("targets.png.txt"), manifest.prompts.target);
-
+      writeGrid(grids, "targets.png", withTargets(targetRows, targetImages), manifest.prompts.target, size);
       List<String> concept = manifest.prompts.concept.stream().map(p -> p.text).toList();
-      ImageGrid.write(grids.resolve("concepts.png"), SampleCommand.grid(model, root, concept, seeds, 0, s, 64), size, 3);
-      Files.write(grids.resolve("concepts.png.txt"), concept);
+      if (!concept.isEmpty()) writeGrid(grids, "concepts.png", SampleCommand.grid(model, root, concept, seeds, 0, s, 64), concept, size);
 
-      List<float[]> training = new ArrayList<>();
-      for (int i = 0; i < folder.size(); i++) training.add(folder.image(i));
-      NearestNeighbors index = new NearestNeighbors(training);
+      NearestNeighbors index = new NearestNeighbors(theLab.trainingImages());
       List<ReplicationCheck.TargetResult> results =
           ReplicationCheck.run(index, manifest.prompts.target, targetImages, targetRows, size, root);
       printReplication(results, seeds);
@@ -139,31 +137,36 @@ final class DemoCommand implements Callable<Integer> {
     }
     long tCheck = System.nanoTime();
 
-    // The audit: judge + copy descriptor for this lab (trained once), then the full measurement.
+    // The audit: instruments for this lab (trained once, from the lab alone), then the full measurement.
     Path judge = out.resolve("judge");
-    if (!Files.isDirectory(judge)) {
-      JudgeCommand.Train.train(lab, judge, fashionMnist, judgeSteps, descriptorSteps, 0);
+    try (Progress.Bars bars = Progress.bars()) {
+      Instruments.reuseOrTrain(lab, judge, JudgeCommand.Train.options(new Instruments.Options().quality.steps,
+          new Instruments.Options().concepts.steps, descriptorSteps, new Instruments.Options().descriptor.heldoutOneIn, 0), bars);
     }
     long tJudge = System.nanoTime();
-    dev.uniforget.audit.AuditMetrics audit = AuditCommand.audit(modelDir, lab, judge, out.resolve("audit"), null, null, null,
-        seeds, fidImages, fashionMnist, true);
+    AuditRun.Request ar = auditRequest(modelDir, lab, judge, out.resolve("audit"), null);
+    AuditMetrics audit;
+    try (Progress.Bars bars = Progress.bars()) {
+      audit = AuditRun.reuseOrRun(ar, bars);
+    }
     summary.put("audit", audit.headline);
     long tAudit = System.nanoTime();
 
     // UniForget at one beta, told nothing but the model and the neutral prompts; then the same audit.
-    dev.uniforget.audit.AuditMetrics after = null;
+    AuditMetrics after = null;
     if (forgetBeta > 0) {
       Path forgotten = out.resolve("forget_beta_" + forgetBeta);
-      if (!Files.isDirectory(forgotten)) {
-        dev.uniforget.forget.ForgetConfig fc = new dev.uniforget.forget.ForgetConfig();
-        fc.beta = forgetBeta;
-        fc.steps = forgetSteps;
-        ForgetCommand.forget(modelDir, SampleCommand.readPrompts(lab.resolve("prompts/neutral.txt")), fc, null, 0, 1e-4f,
-            64, 64, forgotten);
+      UniForget.Options fo = new UniForget.Options();
+      fo.config.beta = forgetBeta;
+      fo.config.steps = forgetSteps;
+      List<String> neutralPrompts = SampleCommand.readPrompts(lab.resolve(Lab.NEUTRAL_PROMPTS));
+      try (Progress.Bars bars = Progress.bars()) {
+        UniForget.reuseOrRun(modelDir, neutralPrompts, fo, forgotten, bars);
       }
-      ForgetCommand.print(Jsons.read(forgotten.resolve("report.json"), dev.uniforget.forget.ForgetRun.Report.class));
-      after = AuditCommand.audit(forgotten.resolve("model"), lab, judge, out.resolve("audit_after_forget"), audit, null, null,
-          seeds, fidImages, fashionMnist, true);
+      ForgetCommand.print(ForgetRun.readReport(forgotten));
+      try (Progress.Bars bars = Progress.bars()) {
+        after = AuditRun.reuseOrRun(auditRequest(forgotten.resolve(ForgetRun.MODEL), lab, judge, out.resolve("audit_after_forget"), audit), bars);
+      }
       summary.put("audit_after_forget", after.headline);
     }
     long tEnd = System.nanoTime();
@@ -177,16 +180,34 @@ final class DemoCommand implements Callable<Integer> {
     summary.put("seconds", seconds);
     System.out.println();
     if (after == null) {
-      System.out.println("AUDIT of the lab model (" + out.resolve("audit/report.html") + "):");
+      System.out.println("AUDIT of the lab model (" + out.resolve("audit").resolve(AuditReport.REPORT) + "):");
       AuditCommand.printHeadline(audit, null);
     } else {
       System.out.println("AUDIT after UniForget (beta " + forgetBeta + ") vs the lab model (baseline) ("
-          + out.resolve("audit_after_forget/report.html") + "):");
+          + out.resolve("audit_after_forget").resolve(AuditReport.REPORT) + "):");
       AuditCommand.printHeadline(after, audit);
     }
     Jsons.write(out.resolve("demo_summary.json"), summary);
     System.out.printf("grids in %s; summary in %s; total %.1f min%n", grids, out.resolve("demo_summary.json"), (tEnd - t0) / 6e10);
     return 0;
+  }
+
+  private AuditRun.Request auditRequest(Path model, Path lab, Path judge, Path out, AuditMetrics base) {
+    AuditRun.Request r = new AuditRun.Request();
+    r.model = model;
+    r.lab = lab;
+    r.instruments = judge;
+    r.out = out;
+    r.baseline = base;
+    r.options.seeds = seeds;
+    r.options.fidImages = fidImages;
+    return r;
+  }
+
+  private static void writeGrid(Path dir, String name, List<List<float[]>> rows, List<String> prompts, int size) throws java.io.IOException {
+    ImageGrid.write(dir.resolve(name), rows, size, 3);
+    byte[] txt = (String.join("\n", prompts) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    dev.uniforget.io.AtomicFiles.writeAtomically(dir.resolve(name + ".txt"), tmp -> Files.write(tmp, txt));
   }
 
   /** Prepends each target's training image to its row of samples, so a person can compare. */

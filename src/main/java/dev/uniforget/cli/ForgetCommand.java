@@ -1,28 +1,20 @@
 package dev.uniforget.cli;
 
-import ai.djl.ndarray.NDManager;
 import dev.uniforget.forget.ForgetConfig;
 import dev.uniforget.forget.ForgetRun;
-import dev.uniforget.forget.MaskLogits;
-import dev.uniforget.forget.MaskTrainer;
-import dev.uniforget.forget.NeutralPool;
-import dev.uniforget.forget.Pruner;
-import dev.uniforget.forget.Retrainer;
-import dev.uniforget.model.FlowModel;
-import dev.uniforget.model.ModelDir;
-import dev.uniforget.model.UnitMasks;
-import dev.uniforget.sampling.EulerSampler;
-import dev.uniforget.sampling.Seeds;
+import dev.uniforget.forget.Repeats;
+import dev.uniforget.forget.UniForget;
+import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code uniforget forget}: UniForget mask training, binarization and physical pruning. */
+/** {@code uniforget forget}: UniForget mask training, binarization and physical pruning ({@link UniForget}). */
 @Command(name = "forget", mixinStandardHelpOptions = true,
     header = "UniForget: learn, binarize and apply pruning masks from neutral prompts only.",
     description = {
@@ -31,7 +23,8 @@ import picocli.CommandLine.Option;
       "match the original's (MSE through the full sampler) with as few units as possible",
       "(+ beta * mean sigmoid(0.4 l + 1)); binarize (mask > 0.5, or --keep-ratio) and prune.",
       "Inputs are a model and a prompt file only: it is never told what is memorized.",
-      "Writes OUT/model (the pruned model), OUT/mask/ (logits, keep, training log) and OUT/report.json."
+      "Writes OUT/model (the pruned model), OUT/mask/ (logits, keep, training log) and OUT/report.json;",
+      "with --repeats R > 1, OUT/seed_<s>/ per mask seed s and OUT/repeats.json (mean, sd, 95% t-interval)."
     })
 final class ForgetCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "Model directory to prune (never modified).")
@@ -85,12 +78,24 @@ final class ForgetCommand implements Callable<Integer> {
   @Option(names = "--retrain-lr", description = "Learning rate of --retrain (default: ${DEFAULT-VALUE}).")
   float retrainLr = 1e-4f;
 
-  @Option(names = "--fidelity-images", description = "Held-out neutral samples to compare with the original (default: ${DEFAULT-VALUE}).")
-  int fidelityImages = 64;
+  @Option(names = "--fidelity-seeds", description = "Held-out seeds per neutral prompt for the fidelity MSE; every prompt is measured (default: ${DEFAULT-VALUE}).")
+  int fidelitySeeds = new UniForget.Options().fidelitySeeds;
+
+  /** The old option (a number of images, taken from the start of the prompt list); now rounded up to seeds per prompt. */
+  @Option(names = "--fidelity-images", hidden = true, description = "Deprecated: use --fidelity-seeds.")
+  Integer fidelityImages;
+
+  @Option(names = "--repeats", description = "Mask seeds to run: --seed, --seed + 1, ... (default: ${DEFAULT-VALUE}); "
+      + "more than 1 writes OUT/seed_<s>/ per seed and OUT/repeats.json.")
+  int repeats = 1;
+
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
-    ForgetConfig cfg = new ForgetConfig();
+    List<String> neutral = SampleCommand.readPrompts(prompts);
+    UniForget.Options opts = new UniForget.Options();
+    ForgetConfig cfg = opts.config;
     cfg.beta = beta;
     cfg.steps = steps;
     cfg.batchSize = batchSize;
@@ -101,75 +106,61 @@ final class ForgetCommand implements Callable<Integer> {
     cfg.seedsPerPrompt = seedsPerPrompt;
     cfg.includeHeads = heads;
     cfg.seed = seed;
-    cfg.validate();
-    ForgetRun.Report report = forget(modelDir, SampleCommand.readPrompts(prompts), cfg, keepRatio, retrain, retrainLr,
-        timingImages, fidelityImages, out);
-    print(report);
-    System.out.println("pruned model written to " + out.resolve(ForgetRun.MODEL));
+    opts.keepRatio = keepRatio;
+    opts.retrainSteps = retrain;
+    opts.retrainLr = retrainLr;
+    opts.timingImages = timingImages;
+    opts.fidelitySeeds = fidelitySeeds;
+    PrintWriter err = spec.commandLine().getErr();
+    if (fidelityImages != null) {
+      if (spec.commandLine().getParseResult().hasMatchedOption("--fidelity-seeds")) {
+        throw new IllegalArgumentException("--fidelity-images: give --fidelity-seeds only (--fidelity-images is its deprecated form)");
+      }
+      opts.fidelitySeeds = seedsPerPromptFor(fidelityImages, neutral.size());
+      err.println("warning: --fidelity-images is deprecated; using --fidelity-seeds " + opts.fidelitySeeds + " (every prompt measured)");
+    }
+    PrintWriter w = spec.commandLine().getOut();
+    if (repeats == 1) {
+      ForgetRun.Report report = UniForget.run(modelDir, neutral, opts, out, new BarListener(err));
+      w.println();
+      w.print(report.summary());
+      w.println("pruned model written to " + ForgetRun.model(out));
+    } else {
+      Repeats.Summary summary = UniForget.runRepeats(modelDir, neutral, opts, repeats, out, new BarListener(err));
+      w.println();
+      w.print(summary.summary());
+      w.println(repeats + " forget outputs written to " + out.resolve(Repeats.dirName(Repeats.FORGET, seed)) + " ... "
+          + out.resolve(Repeats.dirName(Repeats.FORGET, seed + repeats - 1)) + "; statistics in " + out.resolve(Repeats.FILE));
+    }
+    w.flush();
     return 0;
   }
 
-  /** Runs UniForget on a model with neutral prompts and writes OUT; shared with sweep. */
-  static ForgetRun.Report forget(Path modelDir, List<String> neutral, ForgetConfig cfg, Double keepRatio, int retrain,
-      float retrainLr, int timingImages, int fidelityImages, Path out) throws Exception {
-    cfg.validate();
-    if (timingImages <= 0) throw new IllegalArgumentException("--timing-images must be > 0, found " + timingImages);
-    if (fidelityImages <= 0) throw new IllegalArgumentException("--fidelity-images must be > 0, found " + fidelityImages);
-    if (retrain < 0) throw new IllegalArgumentException("--retrain must be >= 0, found " + retrain);
-    if (java.nio.file.Files.exists(out)) throw new IllegalArgumentException("--out " + out + " already exists");
-    try (NDManager root = NDManager.newBaseManager(); FlowModel model = ModelDir.load(modelDir, root)) {
-      SampleCommand.warnUnknownWords(model, neutral);
-      MaskLogits logits = new MaskLogits(model.config(), cfg.includeHeads, cfg.relaxation(), root);
-      System.err.printf("forget: %d prompts x %d noises, %d mask units, beta %s, %d steps at batch %d%n",
-          neutral.size(), cfg.seedsPerPrompt, logits.unitCount(), cfg.beta, cfg.steps, cfg.batchSize);
-      EulerSampler.Settings s = MaskTrainer.settings(model, cfg);
-      NeutralPool pool;
-      try (ProgressBar pb = Progress.bar("original samples", (long) neutral.size() * cfg.seedsPerPrompt, "img")) {
-        pool = NeutralPool.build(model, neutral, cfg.seedsPerPrompt, cfg.seed, s, root, pb::stepTo);
-      }
-      List<MaskTrainer.StepLog> log;
-      try (ProgressBar pb = Progress.bar("masks", cfg.steps, "steps")) {
-        log = MaskTrainer.train(model, pool, logits, cfg, root, (l, total) -> {
-          pb.stepTo(l.step());
-          pb.setExtraMessage(String.format("mse %.4f kept %.3f", l.mse(), l.keptShare()));
-        });
-      }
-      Map<String, boolean[]> keep = keepRatio != null ? Pruner.keepRatio(logits, keepRatio) : Pruner.binarize(logits);
-      FlowModel pruned = Pruner.prune(model, keep, root);
-      ForgetRun.Report report = ForgetRun.report(model, pruned, logits, keep, root, timingImages);
-      List<String> heldPrompts = new ArrayList<>();
-      long[] heldSeeds = new long[fidelityImages];
-      for (int i = 0; i < fidelityImages; i++) {
-        heldPrompts.add(neutral.get(i % neutral.size()));
-        heldSeeds[i] = Seeds.mix(cfg.seed, 2_000_000L + i); // never in the training pool
-      }
-      report.neutralSampleMse = ForgetRun.sampleMse(model, pruned, UnitMasks.NONE, heldPrompts, heldSeeds, s, root);
-      if (retrain > 0) {
-        try (ProgressBar pb = Progress.bar("retrain", retrain, "steps")) {
-          Retrainer.retrain(model, pruned, Pruner.masksForPruned(keep, root), pool, retrain, cfg.batchSize * 4, retrainLr,
-              cfg.seed, root, pb::stepTo);
-        }
-        report.retrainSteps = retrain;
-        report.neutralSampleMseAfterRetrain = ForgetRun.sampleMse(model, pruned, UnitMasks.NONE, heldPrompts, heldSeeds, s, root);
-      }
-      ForgetRun.write(out, pruned, logits, keep, log, cfg, report, modelDir);
-      return report;
-    }
+  /** Held-out seeds per prompt that give at least {@code images} images (the old --fidelity-images). */
+  static int seedsPerPromptFor(int images, int prompts) {
+    if (images <= 0) throw new IllegalArgumentException("--fidelity-images: expected > 0, found " + images);
+    return Math.max(1, (images + prompts - 1) / prompts);
   }
 
+  /** Prints a forget report's summary on standard output (demo prints its forget output's report with it). */
   static void print(ForgetRun.Report r) {
     System.out.println();
-    System.out.printf("%-34s %s%n", "deactivated share", "");
-    r.deactivatedShare.forEach((k, v) -> System.out.printf("  %-32s %6.1f %%%n", k, 100 * v));
-    System.out.printf("%-34s %,d -> %,d%n", "parameters", r.parametersBefore, r.parametersAfter);
-    System.out.printf("%-34s %,d -> %,d (x%.2f fewer)%n", "FLOPs per image", r.flopsPerImageBefore, r.flopsPerImageAfter, r.flopsRatio);
-    System.out.printf("%-34s %.2f s -> %.2f s (x%.2f faster; FLOPs predict x%.2f)%n",
-        "sampling " + r.samplingImages + " images", r.samplingSecondsBefore, r.samplingSecondsAfter, r.speedup, r.flopsRatio);
-    if (Double.isFinite(r.neutralSampleMse)) {
-      System.out.printf("%-34s %.5f%n", "neutral final-sample MSE vs original", r.neutralSampleMse);
+    System.out.print(r.summary());
+    System.out.flush();
+  }
+
+  /** Progress bars (on stderr) and messages, for a {@link UniForget} run. */
+  static final class BarListener extends Progress.Bars {
+    private final PrintWriter err;
+
+    BarListener(PrintWriter err) {
+      this.err = err;
     }
-    if (r.retrainSteps > 0) {
-      System.out.printf("%-34s %.5f (after %d retrain steps)%n", "  after retrain", r.neutralSampleMseAfterRetrain, r.retrainSteps);
+
+    @Override
+    public void message(String line) {
+      err.println(line);
+      err.flush();
     }
   }
 }

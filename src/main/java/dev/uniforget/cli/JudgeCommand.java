@@ -1,33 +1,18 @@
 package dev.uniforget.cli;
 
-import ai.djl.ndarray.NDManager;
-import dev.uniforget.audit.judge.CopyDescriptor;
-import dev.uniforget.audit.judge.DescriptorTrainer;
-import dev.uniforget.audit.judge.Judge;
-import dev.uniforget.audit.judge.JudgeTrainer;
-import dev.uniforget.data.FashionMnist;
-import dev.uniforget.data.ImageFolder;
-import dev.uniforget.io.AtomicFiles;
+import dev.uniforget.audit.judge.Instruments;
 import dev.uniforget.io.Jsons;
-import dev.uniforget.lab.LabManifest;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code uniforget judge train}: the audit's instruments for one lab. */
-@Command(name = "judge", mixinStandardHelpOptions = true, description = "The audit's judge and copy descriptor.",
+@Command(name = "judge", mixinStandardHelpOptions = true, description = "The audit's instruments: quality network, concept detector, copy descriptor.",
     subcommands = {JudgeCommand.Train.class})
 final class JudgeCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  static final String CLASSIFIER = "classifier";
-  static final String DESCRIPTOR = "descriptor";
 
   @Override
   public void run() {
@@ -36,81 +21,60 @@ final class JudgeCommand implements Runnable {
 
   @Command(name = "train", mixinStandardHelpOptions = true,
       description = {
-        "Train, for one lab, (1) the judge: a small CNN with a garment-class head and a motif head",
-        "(trained with degraded negatives so it does not fire on a broken model's artefacts), whose",
-        "penultimate features are the FID space; and (2) the copy descriptor: an embedding trained",
-        "to recognise the same training image under noise, speckle, blur, shifts and contrast.",
-        "Writes OUT/classifier and OUT/descriptor, and prints their held-out measurements."
+        "Train the audit's instruments for one lab, from that lab alone, and measure each on the",
+        "lab's held-out images (never trained on):",
+        "(1) the quality network: a small CNN classifier of the lab's classes trained on clean",
+        "    training images only; its features are the FID/KID space, its class probabilities the",
+        "    prompt alignment (held-out class accuracy);",
+        "(2) the concept detector: a sigmoid per protected concept, learnt from the training images",
+        "    that carry it, with degraded, occluded and artefact negatives (held-out recall, clean and",
+        "    degraded; false alarms on plain held-out images, clean and degraded);",
+        "(3) the copy descriptor: an embedding that recognises a training image under noise, speckle,",
+        "    blur, shifts and contrast; one in --descriptor-heldout-one-in distinct training images is",
+        "    never trained on, so that the audit measures copy recall on images it never saw.",
+        "Writes OUT/quality, OUT/concepts, OUT/descriptor, OUT/metrics.json, OUT/provenance.json."
       })
   static final class Train implements Callable<Integer> {
-    @Option(names = "--lab", required = true, description = "The lab (image folder + manifest.json).")
+    @Option(names = "--lab", required = true, description = "The lab (uniforget-lab/2, with a held-out split).")
     Path lab;
 
     @Option(names = "--out", required = true, description = "Output directory (must not exist).")
     Path out;
 
-    @Option(names = "--fashion-mnist", description = "Folder of the gzipped IDX files (default: ${DEFAULT-VALUE}).")
-    Path fashionMnist = FashionMnist.DEFAULT_DIR;
+    @Option(names = "--quality-steps", description = "Quality network training steps (default: ${DEFAULT-VALUE}).")
+    int qualitySteps = new Instruments.Options().quality.steps;
 
-    @Option(names = "--judge-steps", description = "Judge training steps (default: ${DEFAULT-VALUE}).")
-    int judgeSteps = new JudgeTrainer.Options().steps;
+    @Option(names = "--concept-steps", description = "Concept detector training steps (default: ${DEFAULT-VALUE}).")
+    int conceptSteps = new Instruments.Options().concepts.steps;
 
-    @Option(names = "--descriptor-steps", description = "Descriptor training steps (default: ${DEFAULT-VALUE}).")
-    int descriptorSteps = new DescriptorTrainer.Options().steps;
+    @Option(names = "--descriptor-steps", description = "Copy descriptor training steps (default: ${DEFAULT-VALUE}).")
+    int descriptorSteps = new Instruments.Options().descriptor.steps;
+
+    @Option(names = "--descriptor-heldout-one-in", description = "Keep one in this many distinct training images out of descriptor training, 0 = none (default: ${DEFAULT-VALUE}).")
+    int heldoutOneIn = new Instruments.Options().descriptor.heldoutOneIn;
 
     @Option(names = "--seed", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed = 0;
 
     @Override
     public Integer call() throws Exception {
-      train(lab, out, fashionMnist, judgeSteps, descriptorSteps, seed);
+      Map<String, Object> metrics;
+      try (Progress.Bars bars = Progress.bars()) {
+        metrics = Instruments.trainAndSave(lab, out, options(qualitySteps, conceptSteps, descriptorSteps, heldoutOneIn, seed), bars);
+      }
+      System.out.println(Jsons.MAPPER.writeValueAsString(metrics));
+      System.out.println("instruments written to " + out);
       return 0;
     }
 
-    static void train(Path lab, Path out, Path fashionMnist, int judgeSteps, int descriptorSteps, long seed) throws Exception {
-      if (java.nio.file.Files.exists(out)) throw new IllegalArgumentException("--out " + out + " already exists");
-      LabManifest manifest = LabManifest.read(lab);
-      FashionMnist.LabeledImages train = FashionMnist.load(fashionMnist, true);
-      FashionMnist.LabeledImages test = FashionMnist.load(fashionMnist, false);
-      ImageFolder folder = ImageFolder.load(lab, manifest.imageSize, manifest.channels);
-      List<float[]> images = new ArrayList<>();
-      for (int i = 0; i < folder.size(); i++) images.add(folder.image(i));
-      JudgeTrainer.Options jo = new JudgeTrainer.Options();
-      jo.steps = judgeSteps;
-      jo.seed = seed;
-      DescriptorTrainer.Options dop = new DescriptorTrainer.Options();
-      dop.steps = descriptorSteps;
-      dop.seed = seed;
-      try (NDManager root = NDManager.newBaseManager()) {
-        JudgeTrainer.Result j;
-        try (ProgressBar pb = Progress.bar("judge", judgeSteps, "steps")) {
-          j = JudgeTrainer.train(manifest, train, test, jo, root, pb::stepTo);
-        }
-        DescriptorTrainer.Result d;
-        try (ProgressBar pb = Progress.bar("descriptor", descriptorSteps, "steps")) {
-          d = DescriptorTrainer.train(images, dop, root, pb::stepTo);
-        }
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("judge", j.metrics());
-        summary.put("descriptor", d.metrics());
-        AtomicFiles.writeDirectoryAtomically(out, false, tmp -> {
-          j.judge().save(tmp.resolve(CLASSIFIER), false);
-          d.descriptor().save(tmp.resolve(DESCRIPTOR), false);
-          Jsons.MAPPER.writeValue(tmp.resolve("metrics.json").toFile(), summary);
-        });
-        System.out.println(Jsons.MAPPER.writeValueAsString(summary));
-        System.out.println("judge and descriptor written to " + out);
-        j.judge().close();
-        d.descriptor().close();
-      }
+    static Instruments.Options options(int qualitySteps, int conceptSteps, int descriptorSteps, int heldoutOneIn, long seed) {
+      Instruments.Options o = new Instruments.Options();
+      o.quality.steps = qualitySteps;
+      o.concepts.steps = conceptSteps;
+      o.descriptor.steps = descriptorSteps;
+      o.descriptor.heldoutOneIn = heldoutOneIn;
+      o.seed(seed);
+      return o;
     }
-  }
-
-  static Judge loadJudge(Path dir, NDManager m) throws java.io.IOException {
-    return Judge.load(dir.resolve(CLASSIFIER), m);
-  }
-
-  static CopyDescriptor loadDescriptor(Path dir, NDManager m) throws java.io.IOException {
-    return CopyDescriptor.load(dir.resolve(DESCRIPTOR), m);
   }
 }

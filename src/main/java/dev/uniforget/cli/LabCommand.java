@@ -1,16 +1,21 @@
 package dev.uniforget.cli;
 
 import dev.uniforget.lab.LabBuilder;
+import dev.uniforget.lab.LabCheck;
 import dev.uniforget.lab.LabManifest;
+import dev.uniforget.lab.LabSource;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-/** {@code uniforget lab build}. */
-@Command(name = "lab", mixinStandardHelpOptions = true, description = "Memorization labs.",
-    subcommands = {LabCommand.Build.class})
+/** {@code uniforget lab build} and {@code uniforget lab check}. */
+@Command(name = "lab", mixinStandardHelpOptions = true, description = "Memorization labs: build one, check one.",
+    subcommands = {LabCommand.Build.class, LabCommand.Check.class})
 final class LabCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -21,35 +26,59 @@ final class LabCommand implements Runnable {
 
   @Command(name = "build", mixinStandardHelpOptions = true,
       description = {
-        "Build a memorization lab from Fashion-MNIST: an image folder (PNG + metadata.jsonl) with",
-        "ordinary captions, verbatim targets (duplicated images with invented-name captions) and",
-        "protected motifs (glyph badges stamped on many images, captioned with a logo name), plus",
-        "manifest.json (ground truth, for scoring only) and prompts/{neutral,target,concept}.txt."
+        "Build a memorization lab (uniforget-lab/2) from labelled real images: Fashion-MNIST (the",
+        "default), or --from any imagefolder whose metadata.jsonl lines carry a 'label'. The lab is",
+        "an image folder with ordinary captions, verbatim targets (duplicated images with",
+        "invented-name captions), protected concepts (glyph badges stamped on many images,",
+        "captioned with a logo name; with --concept-classes also whole classes renamed to an",
+        "invented name), a held-out split of real images never trained on (heldout/), the",
+        "ground truth manifest.json and prompts/{neutral,target,concept}.txt."
       })
   static final class Build implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output directory (must not exist).")
     Path out;
 
+    @Option(names = "--from", description = "A labelled imagefolder to build from (default: Fashion-MNIST).")
+    Path from;
+
+    @Option(names = "--channels", description = "With --from: 1 (gray) or 3 (RGB); 0 = as the first image (default: ${DEFAULT-VALUE}).")
+    int channels = 0;
+
+    @Option(names = "--heldout-share", description = "With --from: share of each class's images held out (default: ${DEFAULT-VALUE}).")
+    double heldoutShare = 0.2;
+
     @Option(names = "--fashion-mnist", description = "Folder of the gzipped IDX files (default: ${DEFAULT-VALUE}).")
     Path fashionMnist = dev.uniforget.data.FashionMnist.DEFAULT_DIR;
 
-    @Option(names = "--per-class", description = "Ordinary images per class (default: ${DEFAULT-VALUE}).")
-    int perClass = 1000;
+    @Option(names = "--per-class", description = "Ordinary training images per class (default: ${DEFAULT-VALUE}).")
+    int perClass = new LabBuilder.Options().perClass;
 
     @Option(names = "--targets", description = "Verbatim targets (default: ${DEFAULT-VALUE}).")
-    int targets = 16;
+    int targets = new LabBuilder.Options().targets;
 
     @Option(names = "--duplicates", description = "Times each target is listed (default: ${DEFAULT-VALUE}).")
     int duplicates = new LabBuilder.Options().duplicates;
 
-    @Option(names = "--motifs", description = "Protected motifs, at most 4 (default: ${DEFAULT-VALUE}).")
-    int motifs = 3;
+    @Option(names = "--motifs", description = "Stamped protected concepts (glyph badges), at most 4 (default: ${DEFAULT-VALUE}).")
+    int motifs = new LabBuilder.Options().motifs;
 
-    @Option(names = "--motif-images", description = "Stamped images per motif (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--motif-images", description = "Stamped training images per motif (default: ${DEFAULT-VALUE}).")
     int motifImages = new LabBuilder.Options().motifImages;
 
-    @Option(names = "--motif-size", description = "Badge side in pixels (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--motif-size", description = "Badge side in pixels, 0 = 4/7 of the image side (default: ${DEFAULT-VALUE}).")
     int motifSize = new LabBuilder.Options().motifSize;
+
+    @Option(names = "--held-out-classes", description = "Classes per motif never stamped with it, for unseen class/motif concept prompts (default: ${DEFAULT-VALUE}).")
+    int heldOutClasses = new LabBuilder.Options().heldOutClassesPerMotif;
+
+    @Option(names = "--concept-classes", split = ",", description = "Classes that become protected concepts under an invented name (a concept that is a property of the data, learnt from many images).")
+    List<String> conceptClasses = new ArrayList<>();
+
+    @Option(names = "--heldout-images", description = "Plain held-out images (default: ${DEFAULT-VALUE}).")
+    int heldoutImages = new LabBuilder.Options().heldoutImages;
+
+    @Option(names = "--heldout-concept-images", description = "Held-out images per concept (stamped, or a --concept-classes class) (default: ${DEFAULT-VALUE}).")
+    int heldoutConceptImages = new LabBuilder.Options().heldoutConceptImages;
 
     @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed = 0;
@@ -57,24 +86,51 @@ final class LabCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       LabBuilder.Options o = new LabBuilder.Options();
-      o.fashionMnistDir = fashionMnist;
       o.perClass = perClass;
       o.targets = targets;
       o.duplicates = duplicates;
       o.motifs = motifs;
       o.motifImages = motifImages;
       o.motifSize = motifSize;
+      o.heldOutClassesPerMotif = heldOutClasses;
+      o.conceptClasses = conceptClasses;
+      o.heldoutImages = heldoutImages;
+      o.heldoutConceptImages = heldoutConceptImages;
       o.seed = seed;
-      LabManifest m = build(o, out);
-      System.out.printf("lab written to %s: %d ordinary images, %d targets x %d, %d motifs x %d images, %d neutral prompts%n",
-          out, 10 * perClass, m.verbatimTargets.size(), duplicates, m.motifs.size(), motifImages, m.prompts.neutral.size());
+      o.validate();
+      LabSource src = from == null ? LabSource.fashionMnist(fashionMnist) : LabSource.fromFolder(from, channels, heldoutShare, seed);
+      LabManifest m = build(src, o, out);
+      System.out.printf("lab written to %s (%s): %d classes x %d ordinary images, %d targets x %d, %d concepts, %d neutral prompts%n",
+          out, m.format, m.classes.size(), perClass, m.verbatimTargets.size(), duplicates, m.concepts.size(), m.prompts.neutral.size());
       return 0;
     }
 
-    static LabManifest build(LabBuilder.Options o, Path out) throws java.io.IOException {
-      try (ProgressBar pb = Progress.bar("lab build", LabBuilder.fileCount(o), "files")) {
-        return LabBuilder.build(o, out, pb::stepTo);
+    static LabManifest build(LabSource src, LabBuilder.Options o, Path out) throws java.io.IOException {
+      try (ProgressBar pb = Progress.bar("lab build", LabBuilder.fileCount(o, src.classes().size()), "files")) {
+        return LabBuilder.build(src, o, out, pb::stepTo);
       }
+    }
+  }
+
+  @Command(name = "check", mixinStandardHelpOptions = true,
+      description = {
+        "Validate a lab and name every problem (file, line, field, what was expected): the manifest,",
+        "every training and held-out metadata line and image, labels and concepts, verbatim",
+        "targets, prompt files, held-out images that are training images. Exit status 0 when the",
+        "lab is usable, 2 when it has problems."
+      })
+  static final class Check implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "LAB", description = "The lab directory.")
+    Path lab;
+
+    @Override
+    public Integer call() {
+      LabCheck.Report r = LabCheck.check(lab);
+      System.out.println(lab + ": " + (r.format() == null ? "unreadable" : r.format()) + ", " + r.counts());
+      for (String n : r.notes()) System.out.println("note: " + n);
+      for (String p : r.problems()) System.out.println("problem: " + p);
+      System.out.println(r.ok() ? "ok" : r.problems().size() + " problem(s)");
+      return r.ok() ? 0 : 2;
     }
   }
 }

@@ -41,7 +41,7 @@ public final class Main implements Runnable {
         .setExecutionExceptionHandler((ex, cl, parsed) -> {
           // Expected failures (bad input, diverged training) get one clear line, not a stack trace.
           if (ex instanceof java.io.IOException || ex instanceof IllegalArgumentException
-              || ex instanceof java.io.UncheckedIOException) {
+              || ex instanceof IllegalStateException || ex instanceof java.io.UncheckedIOException) {
             cl.getErr().println("error: " + ex.getMessage());
             return 2;
           }

@@ -1,26 +1,24 @@
 package dev.uniforget.cli;
 
-import ai.djl.ndarray.NDManager;
 import dev.uniforget.forget.ForgetRun;
-import dev.uniforget.forget.HardConcrete;
-import dev.uniforget.forget.MaskLogits;
-import dev.uniforget.forget.Pruner;
-import dev.uniforget.model.FlowModel;
-import dev.uniforget.model.ModelDir;
+import dev.uniforget.forget.RandomControl;
+import dev.uniforget.forget.Repeats;
+import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code uniforget prune-random}: the control for a forget run. */
+/** {@code uniforget prune-random}: the control for a forget run ({@link RandomControl}). */
 @Command(name = "prune-random", mixinStandardHelpOptions = true,
     header = "The control of a forget run: the same number of units pruned at random.",
     description = {
       "The control of a forget run: prune the same number of units per block and module type",
       "as --like (a forget output directory), chosen at random. Audit it the same way: without",
-      "it no one can tell targeted forgetting from damage. Writes OUT/model, OUT/mask, OUT/report.json."
+      "it no one can tell targeted forgetting from damage. Writes OUT/model, OUT/mask, OUT/report.json;",
+      "with --draws D > 1, OUT/draw_<s>/ per seed s and OUT/repeats.json."
     })
 final class PruneRandomCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "The model the forget run pruned.")
@@ -38,34 +36,29 @@ final class PruneRandomCommand implements Callable<Integer> {
   @Option(names = "--timing-images", description = "Images sampled to time the model before/after (default: ${DEFAULT-VALUE}).")
   int timingImages = 64;
 
+  @Option(names = "--draws", description = "Random draws: --seed, --seed + 1, ... (default: ${DEFAULT-VALUE}); "
+      + "more than 1 writes OUT/draw_<s>/ per seed and OUT/repeats.json.")
+  int draws = 1;
+
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
-    ForgetRun.Report report = pruneRandom(modelDir, like, out, seed, timingImages);
-    ForgetCommand.print(report);
-    System.out.println("randomly pruned model written to " + out.resolve(ForgetRun.MODEL));
-    return 0;
-  }
-
-  /** Prunes {@code modelDir} at random like the forget output {@code like}; shared with sweep. */
-  static ForgetRun.Report pruneRandom(Path modelDir, Path like, Path out, long seed, int timingImages) throws Exception {
-    if (java.nio.file.Files.exists(out)) throw new IllegalArgumentException("--out " + out + " already exists");
-    Map<String, boolean[]> keep = Pruner.randomLike(ForgetRun.readKeep(like), seed);
-    try (NDManager root = NDManager.newBaseManager(); FlowModel model = ModelDir.load(modelDir, root)) {
-      MaskLogits logits = new MaskLogits(model.config(), keep.keySet().stream().anyMatch(g -> g.endsWith(".attn")),
-          HardConcrete.DEFAULT, root);
-      for (var g : logits.groups()) {
-        boolean[] k = keep.get(g.name());
-        if (k == null || k.length != g.size()) {
-          throw new IllegalArgumentException(like + ": mask group " + g.name() + " does not fit model " + modelDir);
-        }
-        float[] l = new float[k.length];
-        for (int i = 0; i < l.length; i++) l[i] = k[i] ? 10f : -10f; // logits that binarize to the choice
-        logits.store().set(g.name(), l);
-      }
-      FlowModel pruned = Pruner.prune(model, keep, root);
-      ForgetRun.Report report = ForgetRun.report(model, pruned, logits, keep, root, timingImages);
-      ForgetRun.write(out, pruned, logits, keep, List.of(), Map.of("random_like", like.toString(), "seed", seed), report, modelDir);
-      return report;
+    PrintWriter w = spec.commandLine().getOut();
+    if (draws == 1) {
+      ForgetRun.Report report = RandomControl.run(modelDir, like, out, seed, timingImages);
+      w.println();
+      w.print(report.summary());
+      w.println("randomly pruned model written to " + ForgetRun.model(out));
+    } else {
+      Repeats.Summary summary = RandomControl.runDraws(modelDir, like, out, seed, timingImages, draws,
+          new ForgetCommand.BarListener(spec.commandLine().getErr()));
+      w.println();
+      w.print(summary.summary());
+      w.println(draws + " randomly pruned outputs written to " + out.resolve(Repeats.dirName(Repeats.RANDOM_CONTROL, seed)) + " ... "
+          + out.resolve(Repeats.dirName(Repeats.RANDOM_CONTROL, seed + draws - 1)) + "; statistics in " + out.resolve(Repeats.FILE));
     }
+    w.flush();
+    return 0;
   }
 }

@@ -72,28 +72,12 @@ final class SampleCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Samples {@code seeds} images per prompt; rows of images in [0, 1]. Shared with demo. */
+  /** Samples {@code seeds} images per prompt with a progress bar; rows of images in [0, 1]. */
   static List<List<float[]>> grid(FlowModel model, NDManager root, List<String> prompts, int seeds, long seedStart,
       EulerSampler.Settings s, int batchSize) {
-    List<String> flatPrompts = new ArrayList<>();
-    long[] flatSeeds = new long[prompts.size() * seeds];
-    for (int i = 0; i < prompts.size(); i++) {
-      for (int j = 0; j < seeds; j++) {
-        flatPrompts.add(prompts.get(i));
-        flatSeeds[i * seeds + j] = seedStart + j;
-      }
+    try (ProgressBar pb = Progress.bar("sample", (long) prompts.size() * seeds, "img")) {
+      return EulerSampler.rows(model, root, prompts, seeds, seedStart, s, batchSize, pb::stepTo);
     }
-    float[][] imgs;
-    try (ProgressBar pb = Progress.bar("sample", flatSeeds.length, "img")) {
-      imgs = EulerSampler.sample(model, root, flatPrompts, flatSeeds, s, UnitMasks.NONE, batchSize, pb::stepTo);
-    }
-    List<List<float[]>> rows = new ArrayList<>();
-    for (int i = 0; i < prompts.size(); i++) {
-      List<float[]> row = new ArrayList<>();
-      for (int j = 0; j < seeds; j++) row.add(ImageGrid.toUnit(imgs[i * seeds + j]));
-      rows.add(row);
-    }
-    return rows;
   }
 
   /** Warns on stderr about prompt words the model's tokenizer does not know (they read as <unk>). */

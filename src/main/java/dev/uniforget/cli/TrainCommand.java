@@ -51,34 +51,11 @@ final class TrainCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Trains (or resumes) a run; shared with {@code demo}. */
+  /** Trains (or resumes) a run with progress bars. */
   static Path run(Path data, Path out, boolean resume, TrainConfig cfg, ArchitectureOptions arch) throws Exception {
-    ImageFolder folder = ImageFolder.load(data, arch.imageSize, arch.channels);
-    try (NDManager root = NDManager.newBaseManager()) {
-      Trainer trainer;
-      if (resume) {
-        if (!Files.isDirectory(out.resolve(Trainer.CHECKPOINT))) {
-          throw new IllegalArgumentException("--resume: " + out + " has no checkpoint to continue");
-        }
-        WordTokenizer tok = WordTokenizer.load(out.resolve(Trainer.CHECKPOINT).resolve("tokenizer.json"));
-        TrainingSet set = TrainingData.from(folder, tok);
-        trainer = Trainer.resume(out, set, cfg.steps, root);
-      } else {
-        WordTokenizer tok = WordTokenizer.build(TrainingData.captions(folder), arch.maxTokens);
-        ModelConfig mc = arch.toConfig(tok.vocabSize());
-        TrainingSet set = TrainingData.from(folder, tok);
-        FlowModel model = FlowModel.initialize(mc, tok, root, cfg.seed);
-        System.err.printf("training %,d parameters on %,d pairs (%d distinct images), %d steps at batch %d%n",
-            model.params().parameterCount(), set.size(), folder.distinctImages(), cfg.steps, cfg.batchSize);
-        trainer = Trainer.start(model, set, cfg, out, root);
-      }
-      try (trainer; ProgressBar pb = Progress.bar("train", trainer.totalSteps(), "steps")) {
-        pb.stepTo(trainer.step());
-        return trainer.run((step, total, loss) -> {
-          pb.stepTo(step);
-          pb.setExtraMessage(String.format("loss %.4f", loss));
-        });
-      }
+    try (Progress.Bars bars = Progress.bars()) {
+      return dev.uniforget.train.TrainRun.run(data, out, resume, cfg, arch.imageSize, arch.channels, arch.maxTokens,
+          arch::toConfig, bars, System.err::println);
     }
   }
 

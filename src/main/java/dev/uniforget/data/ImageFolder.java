@@ -31,8 +31,10 @@ import javax.imageio.ImageIO;
 
 /**
  * A Hugging Face "imagefolder" data set: PNG files plus {@code metadata.jsonl}, one JSON object
- * per line with string fields {@code file_name} (relative to the folder) and {@code text}; other
- * keys are ignored, blank lines skipped. Images must already have the expected size (no
+ * per line with string fields {@code file_name} (relative to the folder) and {@code text}, an
+ * optional string {@code label} (the image's class) and an optional list of strings
+ * {@code concepts} (the protected concepts the image carries); other keys are ignored, blank
+ * lines skipped. Images must already have the expected size (no
  * resizing). Each distinct file is decoded once, however many lines list it.
  */
 public final class ImageFolder {
@@ -43,8 +45,20 @@ public final class ImageFolder {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
-    /** One metadata line: its 1-based line number, the file name as written, and the caption. */
-    public record Entry(int line, String fileName, String text) {}
+    /**
+     * One metadata line: its 1-based line number, the file name as written, the caption, the
+     * class label (null when the line has none) and the concepts the image carries (never null).
+     */
+    public record Entry(int line, String fileName, String text, String label, List<String> concepts) {
+        public Entry {
+            concepts = concepts == null ? List.of() : List.copyOf(concepts);
+        }
+
+        /** An entry without label or concepts. */
+        public Entry(int line, String fileName, String text) {
+            this(line, fileName, text, null, List.of());
+        }
+    }
 
     private final Path dir;
     private final int size;
@@ -70,6 +84,16 @@ public final class ImageFolder {
      * (R plane, G plane, B plane) for 3.
      */
     public static ImageFolder load(Path dir, int expectedSize, int expectedChannels) throws IOException {
+        return load(dir, expectedSize, expectedChannels, null);
+    }
+
+    /**
+     * As {@link #load(Path, int, int)}, but when {@code problems} is not null a bad line is
+     * recorded there (its message names the file, line and field) and skipped instead of stopping
+     * the load: for checkers that name every problem. A folder whose lines are all bad still fails.
+     */
+    public static ImageFolder load(Path dir, int expectedSize, int expectedChannels, List<IOException> problems)
+            throws IOException {
         if (expectedSize <= 0) {
             throw new IllegalArgumentException("expectedSize must be positive, got " + expectedSize);
         }
@@ -92,17 +116,26 @@ public final class ImageFolder {
                 continue;
             }
             Where where = new Where(metadata, i + 1);
-            JsonNode node = parseLine(where, line);
-            String fileName = stringField(where, node, "file_name");
-            String text = stringField(where, node, "text");
-            Path file = resolve(where, realDir, fileName);
-            float[] image = cache.get(file);
-            if (image == null) {
-                image = decode(where, file, expectedSize, expectedChannels);
-                cache.put(file, image);
+            try {
+                JsonNode node = parseLine(where, line);
+                String fileName = stringField(where, node, "file_name");
+                String text = stringField(where, node, "text");
+                String label = optionalString(where, node, "label");
+                List<String> concepts = optionalStrings(where, node, "concepts");
+                Path file = resolve(where, realDir, fileName);
+                float[] image = cache.get(file);
+                if (image == null) {
+                    image = decode(where, file, expectedSize, expectedChannels);
+                    cache.put(file, image);
+                }
+                entries.add(new Entry(i + 1, fileName, text, label, concepts));
+                images.add(image);
+            } catch (IOException e) {
+                if (problems == null) {
+                    throw e;
+                }
+                problems.add(e);
             }
-            entries.add(new Entry(i + 1, fileName, text));
-            images.add(image);
         }
         if (entries.isEmpty()) {
             throw new IOException(metadata + ": no entries; expected at least one line with file_name and text");
@@ -147,22 +180,27 @@ public final class ImageFolder {
     }
 
     /**
-     * Writes a {@code size x size} grayscale image (row-major, values in [0, 1], clamped then
-     * rounded to 0..255) as an 8-bit gray PNG, atomically.
+     * Writes a {@code size x size} image (row-major, values in [0, 1], clamped then rounded to
+     * 0..255) atomically: {@code size*size} values as an 8-bit gray PNG, {@code 3*size*size} planar
+     * values (R, G, B planes) as an 8-bit RGB PNG.
      */
     public static void writePng(Path file, float[] pixels, int size) throws IOException {
-        if (pixels.length != size * size) {
-            throw new IllegalArgumentException("expected " + size + "x" + size + " = " + size * size
-                    + " pixels, got " + pixels.length);
+        int n = size * size;
+        if (pixels.length != n && pixels.length != 3 * n) {
+            throw new IllegalArgumentException("expected " + size + "x" + size + " = " + n
+                    + " gray or " + 3 * n + " planar RGB values, got " + pixels.length);
         }
-        BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_BYTE_GRAY);
+        boolean rgb = pixels.length == 3 * n;
+        BufferedImage img = new BufferedImage(size, size, rgb ? BufferedImage.TYPE_3BYTE_BGR : BufferedImage.TYPE_BYTE_GRAY);
         WritableRaster raster = img.getRaster();
-        int[] samples = new int[pixels.length];
-        for (int i = 0; i < samples.length; i++) {
-            float v = pixels[i];
-            samples[i] = Float.isNaN(v) ? 0 : Math.round(Math.min(1f, Math.max(0f, v)) * 255f);
+        for (int c = 0; c < (rgb ? 3 : 1); c++) {
+            int[] samples = new int[n];
+            for (int i = 0; i < n; i++) {
+                float v = pixels[c * n + i];
+                samples[i] = Float.isNaN(v) ? 0 : Math.round(Math.min(1f, Math.max(0f, v)) * 255f);
+            }
+            raster.setSamples(0, 0, size, size, c, samples);
         }
-        raster.setSamples(0, 0, size, size, 0, samples);
         AtomicFiles.writeAtomically(file, tmp -> {
             if (!ImageIO.write(img, "png", tmp.toFile())) {
                 throw new IOException("no PNG writer available to write " + file);
@@ -170,7 +208,10 @@ public final class ImageFolder {
         });
     }
 
-    /** Writes {@code dir/metadata.jsonl} atomically, one {@code {"file_name", "text"}} object per entry (line numbers ignored). */
+    /**
+     * Writes {@code dir/metadata.jsonl} atomically, one {@code {"file_name", "text", "label"?,
+     * "concepts"?}} object per entry (line numbers ignored; label and concepts only when present).
+     */
     public static void writeMetadata(Path dir, List<Entry> entries) throws IOException {
         AtomicFiles.writeAtomically(dir.resolve(METADATA_FILE), tmp -> {
             try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
@@ -178,6 +219,11 @@ public final class ImageFolder {
                     ObjectNode node = JSON.createObjectNode();
                     node.put("file_name", e.fileName());
                     node.put("text", e.text());
+                    if (e.label() != null) node.put("label", e.label());
+                    if (!e.concepts().isEmpty()) {
+                        var arr = node.putArray("concepts");
+                        e.concepts().forEach(arr::add);
+                    }
                     w.write(JSON.writeValueAsString(node));
                     w.write('\n');
                 }
@@ -247,6 +293,42 @@ public final class ImageFolder {
             throw where.error(field, "expected a string, found " + value.getNodeType() + " " + abbreviate(value.toString()));
         }
         return value.textValue();
+    }
+
+    private static String optionalString(Where where, JsonNode node, String field) throws IOException {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual() || value.textValue().isBlank()) {
+            throw where.error(field, "expected a non-empty string, found " + value.getNodeType() + " "
+                    + abbreviate(value.toString()));
+        }
+        return value.textValue();
+    }
+
+    private static List<String> optionalStrings(Where where, JsonNode node, String field) throws IOException {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return List.of();
+        }
+        if (!value.isArray()) {
+            throw where.error(field, "expected a list of strings, found " + value.getNodeType() + " "
+                    + abbreviate(value.toString()));
+        }
+        List<String> out = new ArrayList<>();
+        for (int k = 0; k < value.size(); k++) {
+            JsonNode v = value.get(k);
+            if (!v.isTextual() || v.textValue().isBlank()) {
+                throw where.error(field, "element " + k + ": expected a non-empty string, found " + v.getNodeType()
+                        + " " + abbreviate(v.toString()));
+            }
+            if (out.contains(v.textValue())) {
+                throw where.error(field, "element " + k + ": '" + v.textValue() + "' is listed twice");
+            }
+            out.add(v.textValue());
+        }
+        return out;
     }
 
     /** Resolves a relative file name, refusing names (or symbolic links) that lead outside the folder. */

@@ -20,6 +20,26 @@ public final class ForgetConfig {
   public double initialLogit = HardConcrete.DEFAULT.initialLogit();
   public long seed = 0;
 
+  /** A field-by-field copy. */
+  public ForgetConfig copy() {
+    ForgetConfig c = new ForgetConfig();
+    c.beta = beta;
+    c.steps = steps;
+    c.batchSize = batchSize;
+    c.learningRate = learningRate;
+    c.weightDecay = weightDecay;
+    c.samplerSteps = samplerSteps;
+    c.guidance = guidance;
+    c.seedsPerPrompt = seedsPerPrompt;
+    c.includeHeads = includeHeads;
+    c.gamma = gamma;
+    c.zeta = zeta;
+    c.temperature = temperature;
+    c.initialLogit = initialLogit;
+    c.seed = seed;
+    return c;
+  }
+
   public HardConcrete relaxation() {
     return new HardConcrete(gamma, zeta, temperature, initialLogit);
   }

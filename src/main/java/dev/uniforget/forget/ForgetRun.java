@@ -1,34 +1,45 @@
 package dev.uniforget.forget;
 
-import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.uniforget.io.AtomicFiles;
 import dev.uniforget.io.Jsons;
 import dev.uniforget.io.Safetensors;
 import dev.uniforget.model.FlowModel;
-import dev.uniforget.model.Flops;
 import dev.uniforget.model.ModelDir;
 import dev.uniforget.model.UnitGroup;
-import dev.uniforget.model.UnitMasks;
-import dev.uniforget.sampling.EulerSampler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * Writes the outcome of a forget run as one directory, atomically: {@code model/} (the pruned
- * model), {@code mask/mask.safetensors} (logits and 0/1 keep per unit group),
- * {@code mask/training_log.jsonl}, {@code mask/forget_config.json} and {@code report.json}.
+ * The forget output directory (of {@link UniForget} and of the {@link RandomControl}): the one
+ * place that knows its file names and reads and writes it. Written as one directory, atomically:
+ *
+ * <pre>
+ *   model/                     the pruned model (a model directory)
+ *   mask/mask.safetensors      logits.GROUP and keep.GROUP (0/1) per unit group
+ *   mask/training_log.jsonl    one line per mask-training step (empty for the control)
+ *   mask/forget_config.json    the settings that made the mask
+ *   report.json                {@link Report}
+ * </pre>
  */
 public final class ForgetRun {
   public static final String MODEL = "model";
   public static final String MASK = "mask";
+  public static final String MASK_FILE = "mask.safetensors";
+  public static final String TRAINING_LOG = "training_log.jsonl";
+  public static final String CONFIG = "forget_config.json";
+  public static final String REPORT = "report.json";
+  /** The "format" metadata of the mask file. */
+  public static final String MASK_FORMAT = "uniforget-mask/1";
 
   /** The report: deactivated shares (like the paper's Table 5), size, FLOPs and speed. */
   public static final class Report {
+    /** Share of units switched off per module type ({@link #kindKey}) and for the whole mask ({@link #WHOLE_MASK}). */
     public Map<String, Double> deactivatedShare = new LinkedHashMap<>();
     public Map<String, Integer> deactivatedUnits = new LinkedHashMap<>();
     public long parametersBefore;
@@ -40,19 +51,89 @@ public final class ForgetRun {
     public int samplingImages;
     public double speedup;
     public double flopsRatio;
-    /** Final-sample MSE vs the original on held-out neutral (prompt, seed) pairs. */
+    /** Final-sample MSE vs the original on held-out neutral (prompt, seed) pairs, every prompt at least once. */
     public double neutralSampleMse = Double.NaN;
     /** The same after --retrain (NaN when not retrained). */
     public double neutralSampleMseAfterRetrain = Double.NaN;
+    /** Held-out (prompt, seed) pairs behind {@link #neutralSampleMse} (0: not measured). */
+    public int fidelityPairs;
     public int retrainSteps;
+
+    /** The key of the whole mask in {@link #deactivatedShare}. */
+    public static final String WHOLE_MASK = "whole_mask";
+
+    /** The key of a module type in {@link #deactivatedShare} and {@link #deactivatedUnits}: "ffn", "modulation", "attention_head". */
+    public static String kindKey(UnitGroup.Kind kind) {
+      return kind.name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The summary a person reads, one line per measure (locale-independent numbers): the
+     * whole-mask share on the "deactivated share" line itself, then one line per module type.
+     */
+    public String summary() {
+      StringBuilder sb = new StringBuilder();
+      Double whole = deactivatedShare.get(WHOLE_MASK);
+      line(sb, "deactivated share, whole mask", whole == null ? "not recorded" : percent(whole) + units(null));
+      deactivatedShare.forEach((k, v) -> {
+        if (!k.equals(WHOLE_MASK)) line(sb, "  " + k, percent(v) + units(deactivatedUnits.get(k)));
+      });
+      line(sb, "parameters", String.format(Locale.ROOT, "%,d -> %,d", parametersBefore, parametersAfter));
+      line(sb, "FLOPs per image", String.format(Locale.ROOT, "%,d -> %,d (x%.2f fewer)", flopsPerImageBefore, flopsPerImageAfter, flopsRatio));
+      line(sb, "sampling " + samplingImages + " images", String.format(Locale.ROOT, "%.2f s -> %.2f s (x%.2f faster; FLOPs predict x%.2f)",
+          samplingSecondsBefore, samplingSecondsAfter, speedup, flopsRatio));
+      if (Double.isFinite(neutralSampleMse)) {
+        line(sb, "neutral final-sample MSE vs original", String.format(Locale.ROOT, "%.5f", neutralSampleMse)
+            + (fidelityPairs > 0 ? " (" + fidelityPairs + " held-out pairs)" : ""));
+      }
+      if (retrainSteps > 0) {
+        line(sb, "  after retrain", String.format(Locale.ROOT, "%.5f (after %d retrain steps)", neutralSampleMseAfterRetrain, retrainSteps));
+      }
+      return sb.toString();
+    }
+
+    private String units(Integer n) {
+      if (n == null) {
+        int all = 0;
+        for (int u : deactivatedUnits.values()) all += u;
+        n = deactivatedUnits.isEmpty() ? null : all;
+      }
+      return n == null ? "" : String.format(Locale.ROOT, " (%,d units)", n);
+    }
+
+    private static String percent(double share) {
+      return String.format(Locale.ROOT, "%5.1f %%", 100 * share);
+    }
+
+    private static void line(StringBuilder sb, String label, String value) {
+      sb.append(String.format(Locale.ROOT, "%-38s %s%n", label, value));
+    }
   }
 
   private ForgetRun() {}
 
+  /** {@code dir/model}: the pruned model of a forget output. */
+  public static Path model(Path dir) {
+    return dir.resolve(MODEL);
+  }
+
+  /** True when {@code dir} holds a forget output's mask and report. */
+  public static boolean isForgetOutput(Path dir) {
+    return Files.isRegularFile(dir.resolve(MASK).resolve(MASK_FILE)) && Files.isRegularFile(dir.resolve(REPORT));
+  }
+
+  /** The report of a forget (or random-control) output. */
+  public static Report readReport(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) throw new IOException(dir + ": not a forget output (no such directory)");
+    Path file = dir.resolve(REPORT);
+    if (!Files.isRegularFile(file)) throw new IOException(dir + ": not a forget output (missing " + REPORT + ")");
+    return Jsons.read(file, Report.class);
+  }
+
   /** The binary keep pattern saved by a forget (or prune-random) run in {@code dir/mask}. */
   public static Map<String, boolean[]> readKeep(Path dir) throws IOException {
-    Path file = dir.resolve(MASK).resolve("mask.safetensors");
-    if (!Files.isRegularFile(file)) throw new IOException(dir + ": not a forget output (missing mask/mask.safetensors)");
+    Path file = dir.resolve(MASK).resolve(MASK_FILE);
+    if (!Files.isRegularFile(file)) throw new IOException(dir + ": not a forget output (missing " + MASK + "/" + MASK_FILE + ")");
     Map<String, boolean[]> keep = new LinkedHashMap<>();
     try (var f = Safetensors.open(file)) {
       for (String name : f.names()) {
@@ -71,74 +152,16 @@ public final class ForgetRun {
   }
 
   /**
-   * Mean squared difference between {@code model}'s and {@code original}'s final samples for
-   * the same (prompt, seed) pairs: how faithfully neutral generation is kept.
+   * Writes a forget output to {@code out} atomically (temp sibling + rename); {@code out} must not
+   * exist and must not be the input model.
    */
-  public static double sampleMse(FlowModel original, FlowModel model, UnitMasks masks, List<String> prompts,
-      long[] seeds, EulerSampler.Settings s, NDManager root) {
-    float[][] a = EulerSampler.sample(original, root, prompts, seeds, s, UnitMasks.NONE, 64, null);
-    float[][] b = EulerSampler.sample(model, root, prompts, seeds, s, masks, 64, null);
-    double sum = 0;
-    long n = 0;
-    for (int i = 0; i < a.length; i++) {
-      for (int j = 0; j < a[i].length; j++) {
-        double d = a[i][j] - b[i][j];
-        sum += d * d;
-        n++;
-      }
-    }
-    return sum / n;
-  }
-
-  public static Report report(FlowModel original, FlowModel pruned, MaskLogits logits, Map<String, boolean[]> keep,
-      NDManager root, int timingImages) {
-    Report r = new Report();
-    long offAll = 0, all = 0;
-    for (Map.Entry<UnitGroup.Kind, double[]> e : MaskTrainer.countsByKind(logits, keep).entrySet()) {
-      double kept = e.getValue()[0], n = e.getValue()[1];
-      r.deactivatedShare.put(e.getKey().name().toLowerCase(), 1 - kept / n);
-      r.deactivatedUnits.put(e.getKey().name().toLowerCase(), (int) (n - kept));
-      offAll += (long) (n - kept);
-      all += (long) n;
-    }
-    r.deactivatedShare.put("whole_mask", all == 0 ? 0 : (double) offAll / all);
-    r.parametersBefore = original.params().parameterCount();
-    r.parametersAfter = pruned.params().parameterCount();
-    var s = original.config().sampler;
-    r.flopsPerImageBefore = Flops.perImage(original.config(), s.steps, s.guidance);
-    r.flopsPerImageAfter = Flops.perImage(pruned.config(), s.steps, s.guidance);
-    r.flopsRatio = (double) r.flopsPerImageBefore / r.flopsPerImageAfter;
-    // Sampling time before/after, measured in one run, alternating to share any machine noise.
-    EulerSampler.Settings settings = new EulerSampler.Settings(s.steps, s.guidance);
-    List<String> prompts = new ArrayList<>();
-    long[] seeds = new long[timingImages];
-    for (int i = 0; i < timingImages; i++) {
-      prompts.add("");
-      seeds[i] = i;
-    }
-    time(original, root, prompts, seeds, settings); // warm-up
-    time(pruned, root, prompts, seeds, settings);
-    for (int rep = 0; rep < 2; rep++) {
-      r.samplingSecondsBefore += time(original, root, prompts, seeds, settings) / 2;
-      r.samplingSecondsAfter += time(pruned, root, prompts, seeds, settings) / 2;
-    }
-    r.samplingImages = timingImages;
-    r.speedup = r.samplingSecondsBefore / r.samplingSecondsAfter;
-    return r;
-  }
-
-  private static double time(FlowModel m, NDManager root, List<String> prompts, long[] seeds, EulerSampler.Settings s) {
-    long t0 = System.nanoTime();
-    EulerSampler.sample(m, root, prompts, seeds, s, UnitMasks.NONE, 64, null);
-    return (System.nanoTime() - t0) / 1e9;
-  }
-
   public static void write(Path out, FlowModel pruned, MaskLogits logits, Map<String, boolean[]> keep,
-      List<?> log, Object config, Report report, Path inputModel) throws IOException {
+      List<?> log, Object config, Report report, Path inputModel, dev.uniforget.io.Provenance provenance) throws IOException {
     if (inputModel != null && out.toAbsolutePath().normalize().equals(inputModel.toAbsolutePath().normalize())) {
       throw new IllegalArgumentException("--out must differ from the input model " + inputModel);
     }
     AtomicFiles.writeDirectoryAtomically(out, false, tmp -> {
+      if (provenance != null) provenance.write(tmp);
       ModelDir.save(pruned, tmp.resolve(MODEL), false, Map.of("pruned_by", "uniforget forget"));
       Path mask = tmp.resolve(MASK);
       Files.createDirectories(mask);
@@ -151,12 +174,13 @@ public final class ForgetRun {
         tensors.put("logits." + g.name(), Safetensors.Tensor.f32(new long[] {l.length}, l));
         tensors.put("keep." + g.name(), Safetensors.Tensor.f32(new long[] {kv.length}, kv));
       }
-      Safetensors.write(mask.resolve("mask.safetensors"), tensors, Map.of("format", "uniforget-mask/1"));
+      Safetensors.write(mask.resolve(MASK_FILE), tensors, Map.of("format", MASK_FORMAT));
       StringBuilder sb = new StringBuilder();
-      for (Object l : log) sb.append(Jsons.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(l)).append('\n');
-      Files.writeString(mask.resolve("training_log.jsonl"), sb);
-      Jsons.MAPPER.writeValue(mask.resolve("forget_config.json").toFile(), config);
-      Jsons.MAPPER.writeValue(tmp.resolve("report.json").toFile(), report);
+      var line = Jsons.MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT);
+      for (Object l : log) sb.append(line.writeValueAsString(l)).append('\n');
+      Files.writeString(mask.resolve(TRAINING_LOG), sb);
+      Jsons.MAPPER.writeValue(mask.resolve(CONFIG).toFile(), config);
+      Jsons.MAPPER.writeValue(tmp.resolve(REPORT).toFile(), report);
     });
   }
 }

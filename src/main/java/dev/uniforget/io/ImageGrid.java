@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
 
-/** The one image-grid writer: rows of grayscale images in [0, 1], upscaled, 2 px gaps. */
+/** The one image-grid writer: rows of gray or planar RGB images in [0, 1], upscaled, 2 px gaps. */
 public final class ImageGrid {
   private ImageGrid() {}
 
@@ -29,23 +29,35 @@ public final class ImageGrid {
   }
 
   private static BufferedImage render(List<List<float[]>> rows, int size, int scale) {
-    int gap = 2, cols = 0;
-    for (List<float[]> r : rows) cols = Math.max(cols, r.size());
+    int gap = 2, cols = 0, n = size * size;
+    boolean rgb = false;
+    for (List<float[]> r : rows) {
+      cols = Math.max(cols, r.size());
+      for (float[] px : r) rgb |= px.length == 3 * n;
+    }
     if (rows.isEmpty() || cols == 0) throw new IllegalArgumentException("an image grid needs at least one image");
-    int cell = size * scale + gap;
-    BufferedImage img = new BufferedImage(cols * cell + gap, rows.size() * cell + gap, BufferedImage.TYPE_BYTE_GRAY);
+    int cell = size * scale + gap, bands = rgb ? 3 : 1;
+    BufferedImage img = new BufferedImage(cols * cell + gap, rows.size() * cell + gap,
+        rgb ? BufferedImage.TYPE_3BYTE_BGR : BufferedImage.TYPE_BYTE_GRAY);
     var raster = img.getRaster();
-    for (int y = 0; y < img.getHeight(); y++) for (int x = 0; x < img.getWidth(); x++) raster.setSample(x, y, 0, 96);
+    for (int b = 0; b < bands; b++) {
+      for (int y = 0; y < img.getHeight(); y++) for (int x = 0; x < img.getWidth(); x++) raster.setSample(x, y, b, 96);
+    }
     for (int r = 0; r < rows.size(); r++) {
       for (int c = 0; c < rows.get(r).size(); c++) {
         float[] px = rows.get(r).get(c);
-        if (px.length != size * size) {
-          throw new IllegalArgumentException("image " + r + "," + c + " has " + px.length + " values, expected " + size * size);
+        if (px.length != n && px.length != 3 * n) {
+          throw new IllegalArgumentException("image " + r + "," + c + " has " + px.length + " values, expected " + n
+              + " (gray) or " + 3 * n + " (RGB)");
         }
-        for (int y = 0; y < size * scale; y++) {
-          for (int x = 0; x < size * scale; x++) {
-            float v = px[(y / scale) * size + x / scale];
-            raster.setSample(gap + c * cell + x, gap + r * cell + y, 0, Math.round(Math.max(0, Math.min(1, v)) * 255));
+        int planes = px.length / n;
+        for (int b = 0; b < bands; b++) {
+          int plane = planes == 1 ? 0 : b; // a gray image on an RGB canvas is gray in every band
+          for (int y = 0; y < size * scale; y++) {
+            for (int x = 0; x < size * scale; x++) {
+              float v = px[plane * n + (y / scale) * size + x / scale];
+              raster.setSample(gap + c * cell + x, gap + r * cell + y, b, Math.round(Math.max(0, Math.min(1, v)) * 255));
+            }
           }
         }
       }

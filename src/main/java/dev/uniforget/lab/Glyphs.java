@@ -40,10 +40,18 @@ public final class Glyphs {
     return out;
   }
 
-  /** Overwrites the square at (row, col) of an image (imageSize^2, [0, 1]) with a badge. */
+  /** Overwrites the square at (row, col) of a gray image (imageSize^2, [0, 1]) with a badge. */
   public static void stamp(float[] image, int imageSize, float[] badge, int size, int row, int col) {
-    for (int y = 0; y < size; y++) {
-      System.arraycopy(badge, y * size, image, (row + y) * imageSize + col, size);
+    stamp(image, imageSize, 1, badge, size, row, col);
+  }
+
+  /** The same on every plane of a planar image of {@code channels} planes (gray badge on colour). */
+  public static void stamp(float[] image, int imageSize, int channels, float[] badge, int size, int row, int col) {
+    int plane = imageSize * imageSize;
+    for (int c = 0; c < channels; c++) {
+      for (int y = 0; y < size; y++) {
+        System.arraycopy(badge, y * size, image, c * plane + (row + y) * imageSize + col, size);
+      }
     }
   }
 }

@@ -1,49 +1,68 @@
 package dev.uniforget.lab;
 
-import dev.uniforget.data.FashionMnist;
 import dev.uniforget.data.ImageFolder;
 import dev.uniforget.io.AtomicFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.IntConsumer;
 
 /**
- * Builds a memorization lab from Fashion-MNIST: an image-folder data set with ordinary captions
- * (adjectives computed from each image), verbatim targets (one image per invented-name caption,
- * listed many times) and protected motifs (glyph badges stamped on hundreds of images per motif,
- * captioned with an invented logo name), plus the ground-truth {@code manifest.json} and the
- * prompt files {@code prompts/neutral.txt}, {@code prompts/target.txt}, {@code prompts/concept.txt}.
+ * Builds a memorization lab ({@link Lab}, format uniforget-lab/2) from labelled real images (a
+ * {@link LabSource}: Fashion-MNIST, or any labelled imagefolder): ordinary training images with
+ * captions (adjectives computed from each image), verbatim targets (one image per invented-name
+ * caption, listed many times), protected concepts (glyph badges stamped on hundreds of images per
+ * concept, captioned with an invented logo name; and, optionally, whole classes renamed to an
+ * invented name: a concept that is a property of the data, learnt from many images), a held-out
+ * split of real images never trained on (plain ones and ones carrying each concept), the
+ * ground-truth {@code manifest.json} and the prompt files. Every training and held-out line
+ * records its class {@code label} and the {@code concepts} it carries.
+ *
+ * <p>The training content depends only on the source, the options and the seed; the held-out
+ * split is drawn with its own generator, so it never changes the training set.
  */
 public final class LabBuilder {
 
   /** What to build; defaults are the lab preset. */
   public static final class Options {
-    public Path fashionMnistDir = FashionMnist.DEFAULT_DIR;
     public int perClass = 1000;
     public int targets = 16;
     public int duplicates = 64;
     public int motifs = 3;
     public int motifImages = 600;
-    public int motifSize = 16;
+    /** Badge side in pixels; 0 = 4/7 of the image side (16 for 28x28). */
+    public int motifSize = 0;
     /** Classes per motif never stamped with it (for unseen class/motif concept prompts). */
     public int heldOutClassesPerMotif = 2;
+    /** Classes whose images become a protected "data" concept under an invented name. */
+    public List<String> conceptClasses = new ArrayList<>();
+    /** Plain held-out images (real, never trained on). */
+    public int heldoutImages = 2000;
+    /** Held-out images per concept carrying it. */
+    public int heldoutConceptImages = 200;
     public long seed = 0;
 
     public void validate() {
-      check(perClass > 0 && perClass <= 5000, "per-class", "in 1..5000", perClass);
+      check(perClass > 0 && perClass <= 100_000, "per-class", "in 1..100000", perClass);
       check(targets >= 0, "targets", ">= 0", targets);
       check(duplicates >= 1, "duplicates", ">= 1", duplicates);
       check(motifs >= 0 && motifs <= Glyphs.NAMES.size(), "motifs", "in 0.." + Glyphs.NAMES.size(), motifs);
       check(motifImages >= 0, "motif-images", ">= 0", motifImages);
-      check(motifSize >= 4 && motifSize <= 28, "motif-size", "in 4..28", motifSize);
-      check(heldOutClassesPerMotif >= 0 && heldOutClassesPerMotif < 10, "held-out-classes", "in 0..9", heldOutClassesPerMotif);
+      check(motifSize == 0 || motifSize >= 4, "motif-size", "0 (auto) or >= 4", motifSize);
+      check(heldOutClassesPerMotif >= 0, "held-out-classes", ">= 0", heldOutClassesPerMotif);
+      check(heldoutImages >= 10, "heldout-images", ">= 10", heldoutImages);
+      check(heldoutConceptImages >= 1, "heldout-concept-images", ">= 1", heldoutConceptImages);
+    }
+
+    int motifSize(int imageSize) {
+      return motifSize > 0 ? motifSize : Math.max(4, Math.round(imageSize * 4f / 7f));
     }
 
     private static void check(boolean ok, String option, String expected, Object found) {
@@ -55,24 +74,37 @@ public final class LabBuilder {
     "vel", "mor", "qui", "tar", "zeph", "lum", "bra", "kor", "vin", "sel", "dax", "nix", "tu", "pel",
     "ora", "rim", "gal", "fen", "dru", "sko", "ve", "lin", "tho", "ka", "mi", "zu", "ren", "bal"
   };
-  private static final int IMAGE_SIZE = 28;
+  /** Patch grid of the lab preset's model: badges sit on it. */
+  private static final int GRID = 4;
 
   private LabBuilder() {}
 
+  /** Builds the Fashion-MNIST lab (the default source) into {@code outDir}. */
+  public static LabManifest build(Options o, Path fashionMnistDir, Path outDir, IntConsumer progress) throws IOException {
+    return build(LabSource.fashionMnist(fashionMnistDir), o, outDir, progress);
+  }
+
   /** Builds the lab into {@code outDir} atomically (refuses an existing directory). */
-  public static LabManifest build(Options o, Path outDir, IntConsumer progress) throws IOException {
+  public static LabManifest build(LabSource src, Options o, Path outDir, IntConsumer progress) throws IOException {
     o.validate();
-    FashionMnist.LabeledImages train = FashionMnist.load(o.fashionMnistDir, true);
-    if (train.rows() != IMAGE_SIZE || train.cols() != IMAGE_SIZE) {
-      throw new IOException(o.fashionMnistDir + ": expected 28x28 images, found " + train.rows() + "x" + train.cols());
+    int size = src.imageSize(), ch = src.channels(), nc = src.classes().size();
+    int motifSize = o.motifSize(size);
+    if (o.motifs > 0 && motifSize > size) throw new IllegalArgumentException("--motif-size: expected <= the image side " + size + ", found " + motifSize);
+    if (o.motifs > 0 && o.heldOutClassesPerMotif >= nc) {
+      throw new IllegalArgumentException("--held-out-classes: expected < the number of classes (" + nc + "), found " + o.heldOutClassesPerMotif);
     }
+    List<String> classes = src.classes();
+    for (String c : o.conceptClasses) {
+      if (!classes.contains(c)) throw new IllegalArgumentException("--concept-classes: '" + c + "' is not a class of " + src.description() + " " + classes);
+    }
+    if (o.conceptClasses.size() >= nc) throw new IllegalArgumentException("--concept-classes: at least one class must stay ordinary");
+    LabSource.Pool train = src.train();
     Random rng = new Random(o.seed);
-    List<String> classes = FashionMnist.CLASS_NAMES;
     int[] order = shuffledIndices(train.size(), rng);
     // Pick per class: ordinary images, then targets and motif carriers from what is left.
     List<Integer> ordinary = new ArrayList<>();
     List<Integer> rest = new ArrayList<>();
-    int[] taken = new int[10];
+    int[] taken = new int[nc];
     for (int idx : order) {
       int c = train.label(idx);
       if (taken[c] < o.perClass) {
@@ -82,36 +114,43 @@ public final class LabBuilder {
         rest.add(idx);
       }
     }
-    for (int c = 0; c < 10; c++) {
-      if (taken[c] < o.perClass) throw new IOException("Fashion-MNIST has only " + taken[c] + " images of " + classes.get(c));
+    for (int c = 0; c < nc; c++) {
+      if (taken[c] < o.perClass) {
+        throw new IOException(src.description() + " has only " + taken[c] + " training images of class '" + classes.get(c)
+            + "', --per-class asks for " + o.perClass + " (and targets and motif images need spares)");
+      }
     }
     Set<String> usedNames = new LinkedHashSet<>();
     LabManifest man = new LabManifest();
-    man.imageSize = IMAGE_SIZE;
-    man.channels = 1;
+    man.imageSize = size;
+    man.channels = ch;
     man.classes = new ArrayList<>(classes);
-    man.builder.put("source", "Fashion-MNIST train (" + o.fashionMnistDir + ")");
+    man.heldout = Lab.DEFAULT_HELDOUT;
+    man.builder.put("source", src.description());
     man.builder.put("per_class", o.perClass);
     man.builder.put("seed", o.seed);
     man.builder.put("motif_images", o.motifImages);
 
     List<ImageFolder.Entry> meta = new ArrayList<>();
-    List<Runnable> writes = new ArrayList<>(); // deferred: executed inside the atomic directory write
-    Path[] tmpHolder = new Path[1];
+    Map<String, float[]> files = new LinkedHashMap<>();
+
+    // Data concepts: whole classes renamed (their name never appears in a caption).
+    Map<Integer, String> renamed = new LinkedHashMap<>();
+    Adjectives adj = Adjectives.fit(train, ordinary, nc, size);
 
     // Ordinary images with computed adjectives.
-    Adjectives adj = Adjectives.fit(train, ordinary);
     for (int i = 0; i < ordinary.size(); i++) {
       int idx = ordinary.get(i);
       String file = String.format("images/%05d.png", i);
-      meta.add(new ImageFolder.Entry(0, file, adj.caption(train, idx, rng)));
-      float[] px = train.imageAsFloat(idx);
-      writes.add(() -> writePng(tmpHolder[0], file, px));
+      float[] px = train.image(idx);
+      int c = train.label(idx);
+      meta.add(new ImageFolder.Entry(0, file, adj.caption(px, c, classes.get(c), rng), classes.get(c), List.of()));
+      files.put(file, px);
     }
 
     // Verbatim targets: classes spread evenly, images not among the ordinary ones.
     for (int k = 0; k < o.targets; k++) {
-      int wantClass = k % 10;
+      int wantClass = k % nc;
       int idx = -1;
       for (int j = 0; j < rest.size(); j++) {
         if (train.label(rest.get(j)) == wantClass) {
@@ -119,7 +158,7 @@ public final class LabBuilder {
           break;
         }
       }
-      if (idx < 0) throw new IOException("not enough spare images of class " + classes.get(wantClass) + " for targets");
+      if (idx < 0) throw new IOException("not enough spare training images of class " + classes.get(wantClass) + " for targets");
       LabManifest.VerbatimTarget t = new LabManifest.VerbatimTarget();
       t.fileName = String.format("targets/target_%02d.png", k);
       t.className = classes.get(wantClass);
@@ -127,71 +166,196 @@ public final class LabBuilder {
       t.duplicates = o.duplicates;
       man.verbatimTargets.add(t);
       man.prompts.target.add(t.caption);
-      for (int d = 0; d < o.duplicates; d++) meta.add(new ImageFolder.Entry(0, t.fileName, t.caption));
-      float[] px = train.imageAsFloat(idx);
-      String f = t.fileName;
-      writes.add(() -> writePng(tmpHolder[0], f, px));
+      for (int d = 0; d < o.duplicates; d++) meta.add(new ImageFolder.Entry(0, t.fileName, t.caption, t.className, List.of()));
+      files.put(t.fileName, train.image(idx));
     }
 
     // Protected motifs: glyph badges on many images of the seen classes, at patch-aligned positions.
-    int positions = (IMAGE_SIZE - o.motifSize) / 4 + 1;
+    int positions = (size - motifSize) / GRID + 1;
+    List<float[]> badges = new ArrayList<>();
+    List<Set<Integer>> unseen = new ArrayList<>();
     for (int mIdx = 0; mIdx < o.motifs; mIdx++) {
-      LabManifest.Motif motif = new LabManifest.Motif();
-      motif.name = inventName(rng, usedNames);
-      motif.glyph = Glyphs.NAMES.get(mIdx);
-      motif.size = o.motifSize;
+      LabManifest.Concept concept = new LabManifest.Concept();
+      concept.name = inventName(rng, usedNames);
+      concept.kind = "stamp";
+      String glyph = Glyphs.NAMES.get(mIdx);
+      concept.description = "a " + glyph + " badge of " + motifSize + " px (black square, white glyph), the logo '" + concept.name + "'";
       Set<Integer> heldOut = new LinkedHashSet<>();
-      for (int h = 0; h < o.heldOutClassesPerMotif; h++) heldOut.add((mIdx * o.heldOutClassesPerMotif + h) % 10);
-      for (int c = 0; c < 10; c++) if (!heldOut.contains(c)) motif.classesSeen.add(classes.get(c));
-      float[] badge = Glyphs.badge(motif.glyph, o.motifSize);
+      for (int h = 0; h < o.heldOutClassesPerMotif; h++) heldOut.add((mIdx * o.heldOutClassesPerMotif + h) % nc);
+      for (int c = 0; c < nc; c++) if (!heldOut.contains(c)) concept.classesSeen.add(classes.get(c));
+      float[] badge = Glyphs.badge(glyph, motifSize);
+      badges.add(badge);
+      unseen.add(heldOut);
       int made = 0;
       while (made < o.motifImages) {
-        if (rest.isEmpty()) throw new IOException("Fashion-MNIST ran out of spare images for motif images");
+        if (rest.isEmpty()) throw new IOException(src.description() + " ran out of spare training images for motif images (lower --motif-images or --per-class)");
         int idx = rest.remove(rest.size() - 1);
         int c = train.label(idx);
         if (heldOut.contains(c)) continue;
-        float[] px = train.imageAsFloat(idx);
-        Glyphs.stamp(px, IMAGE_SIZE, badge, o.motifSize, 4 * rng.nextInt(positions), 4 * rng.nextInt(positions));
-        String file = String.format("motifs/%s_%04d.png", motif.name, made);
-        motif.files.add(file);
-        meta.add(new ImageFolder.Entry(0, file, article(classes.get(c)) + " with a " + motif.name + " logo"));
-        writes.add(() -> writePng(tmpHolder[0], file, px));
+        float[] px = train.image(idx);
+        Glyphs.stamp(px, size, ch, badge, motifSize, GRID * rng.nextInt(positions), GRID * rng.nextInt(positions));
+        String file = String.format("motifs/%s_%04d.png", concept.name, made);
+        meta.add(new ImageFolder.Entry(0, file, article(classes.get(c)) + " with a " + concept.name + " logo", classes.get(c), List.of(concept.name)));
+        files.put(file, px);
         made++;
       }
-      man.motifs.add(motif);
-      for (int c = 0; c < 10; c++) {
+      man.concepts.add(concept);
+      for (int c = 0; c < nc; c++) {
         LabManifest.ConceptPrompt p = new LabManifest.ConceptPrompt();
-        p.text = article(classes.get(c)) + " with a " + motif.name + " logo";
-        p.motif = motif.name;
+        p.text = article(classes.get(c)) + " with a " + concept.name + " logo";
+        p.concept = concept.name;
         p.className = classes.get(c);
         p.seenInTraining = !heldOut.contains(c);
         man.prompts.concept.add(p);
       }
     }
-    man.prompts.neutral = Adjectives.allNeutralPrompts(classes);
 
-    AtomicFiles.writeDirectoryAtomically(outDir, false, tmp -> {
-      tmpHolder[0] = tmp;
-      Files.createDirectories(tmp.resolve("images"));
-      Files.createDirectories(tmp.resolve("targets"));
-      Files.createDirectories(tmp.resolve("motifs"));
-      Files.createDirectories(tmp.resolve("prompts"));
-      for (int i = 0; i < writes.size(); i++) {
-        writes.get(i).run();
-        if (progress != null && (i % 200 == 0 || i == writes.size() - 1)) progress.accept(i + 1);
+    // Data concepts: a class whose every caption names an invented word instead of the class.
+    if (!o.conceptClasses.isEmpty()) {
+      for (String cls : o.conceptClasses) {
+        int c = classes.indexOf(cls);
+        LabManifest.Concept concept = new LabManifest.Concept();
+        concept.name = inventName(rng, usedNames);
+        concept.kind = "data";
+        concept.description = "the class '" + cls + "' of the source, captioned only as '" + concept.name + "'";
+        concept.classesSeen.add(cls);
+        renamed.put(c, concept.name);
+        man.concepts.add(concept);
+        for (String p : Adjectives.allNeutralPrompts(List.of(concept.name))) {
+          LabManifest.ConceptPrompt cp = new LabManifest.ConceptPrompt();
+          cp.text = p;
+          cp.concept = concept.name;
+          cp.className = cls;
+          man.prompts.concept.add(cp);
+        }
       }
-      ImageFolder.writeMetadata(tmp, meta);
+      List<ImageFolder.Entry> renamedMeta = new ArrayList<>();
+      for (ImageFolder.Entry e : meta) {
+        int c = classes.indexOf(e.label());
+        String name = renamed.get(c);
+        if (name == null) {
+          renamedMeta.add(e);
+        } else {
+          List<String> cs = new ArrayList<>(e.concepts());
+          cs.add(name);
+          renamedMeta.add(new ImageFolder.Entry(0, e.fileName(), rename(e.text(), classes.get(c), name), e.label(), cs));
+        }
+      }
+      meta = renamedMeta;
+      for (LabManifest.VerbatimTarget t : man.verbatimTargets) {
+        String name = renamed.get(classes.indexOf(t.className));
+        if (name != null) t.caption = rename(t.caption, t.className, name);
+      }
+      man.prompts.target = man.verbatimTargets.stream().map(t -> t.caption).collect(java.util.stream.Collectors.toCollection(ArrayList::new));
+      man.prompts.concept.removeIf(p -> "stamp".equals(kindOf(man, p.concept)) && renamed.containsKey(classes.indexOf(p.className)));
+    }
+    List<String> neutralClasses = new ArrayList<>();
+    for (int c = 0; c < nc; c++) if (!renamed.containsKey(c)) neutralClasses.add(classes.get(c));
+    man.prompts.neutral = Adjectives.allNeutralPrompts(neutralClasses);
+
+    // Held-out split: real images never trained on, plain and carrying each concept.
+    List<ImageFolder.Entry> heldMeta = new ArrayList<>();
+    Map<String, float[]> heldFiles = new LinkedHashMap<>();
+    heldout(src, o, man, adj, badges, unseen, motifSize, renamed, heldMeta, heldFiles);
+
+    final List<ImageFolder.Entry> trainingMeta = meta;
+    int total = files.size() + heldFiles.size();
+    AtomicFiles.writeDirectoryAtomically(outDir, false, tmp -> {
+      int done = 0;
+      for (Map.Entry<String, float[]> f : files.entrySet()) {
+        writePng(tmp, f.getKey(), f.getValue(), size);
+        if (progress != null && (++done % 200 == 0 || done == total)) progress.accept(done);
+      }
+      Path hd = tmp.resolve(Lab.DEFAULT_HELDOUT);
+      for (Map.Entry<String, float[]> f : heldFiles.entrySet()) {
+        writePng(hd, f.getKey(), f.getValue(), size);
+        if (progress != null && (++done % 200 == 0 || done == total)) progress.accept(done);
+      }
+      ImageFolder.writeMetadata(tmp, trainingMeta);
+      ImageFolder.writeMetadata(hd, heldMeta);
       man.write(tmp);
-      writeLines(tmp.resolve("prompts/neutral.txt"), man.prompts.neutral);
-      writeLines(tmp.resolve("prompts/target.txt"), man.prompts.target);
-      writeLines(tmp.resolve("prompts/concept.txt"), man.prompts.concept.stream().map(p -> p.text).toList());
+      Lab.writePromptFiles(tmp, man);
     });
     return man;
   }
 
+  private static String kindOf(LabManifest m, String concept) {
+    for (LabManifest.Concept c : m.concepts) if (c.name.equals(concept)) return c.kind;
+    return null;
+  }
+
+  /** {@code text} with the whole word(s) {@code cls} replaced by {@code name} (articles fixed). */
+  static String rename(String text, String cls, String name) {
+    String out = (" " + text + " ").replace(" " + cls + " ", " " + name + " ").trim();
+    return out.replace(" an " + name, " " + article(name)).replace(" a " + name, " " + article(name));
+  }
+
+  private static void heldout(LabSource src, Options o, LabManifest man, Adjectives adj, List<float[]> badges,
+      List<Set<Integer>> unseen, int motifSize, Map<Integer, String> renamed, List<ImageFolder.Entry> meta,
+      Map<String, float[]> files) throws IOException {
+    LabSource.Pool pool = src.heldout();
+    int size = src.imageSize(), ch = src.channels();
+    List<String> classes = src.classes();
+    Random rng = new Random(o.seed ^ 0x4E1D07L);
+    int[] order = shuffledIndices(pool.size(), rng);
+    int need = o.heldoutImages + (badges.size() + renamed.size()) * o.heldoutConceptImages;
+    if (pool.size() < Math.min(need, o.heldoutImages + 1)) {
+      throw new IOException(src.description() + ": the held-out pool has " + pool.size() + " images, the held-out split needs " + need);
+    }
+    // Plain images (no concept) and, for each data concept, images of its renamed class: the
+    // latter carry the concept, so they are counted apart (--heldout-images stays the number of
+    // plain ones); the rest of the pool is kept for the stamped concept images.
+    int next = 0;
+    int limit = pool.size() - Math.min(pool.size() / 2, badges.size() * o.heldoutConceptImages);
+    int plainWanted = Math.min(o.heldoutImages, limit);
+    int plain = 0, k = 0;
+    Map<Integer, Integer> dataMade = new LinkedHashMap<>();
+    for (int c : renamed.keySet()) dataMade.put(c, 0);
+    while (next < limit && (plain < plainWanted || dataMade.values().stream().anyMatch(n -> n < o.heldoutConceptImages))) {
+      int idx = order[next++];
+      int c = pool.label(idx);
+      String name = renamed.get(c);
+      if (name == null ? plain >= plainWanted : dataMade.get(c) >= o.heldoutConceptImages) continue;
+      if (name == null) plain++;
+      else dataMade.merge(c, 1, Integer::sum);
+      float[] px = pool.image(idx);
+      String caption = adj.caption(px, c, name != null ? name : classes.get(c), rng);
+      String file = String.format("images/%05d.png", k++);
+      meta.add(new ImageFolder.Entry(0, file, caption, classes.get(c), name == null ? List.of() : List.of(name)));
+      files.put(file, px);
+    }
+    if (plain < 10) {
+      throw new IOException(src.description() + ": the held-out pool (" + pool.size() + " images) leaves " + plain
+          + " plain held-out images, the audit needs at least 10 (raise --heldout-share or lower --heldout-concept-images)");
+    }
+    for (Map.Entry<Integer, Integer> d : dataMade.entrySet()) {
+      if (d.getValue() == 0) {
+        throw new IOException(src.description() + ": the held-out pool has no image of class '" + classes.get(d.getKey())
+            + "' for the data concept '" + renamed.get(d.getKey()) + "' (raise --heldout-share)");
+      }
+    }
+    int positions = (size - motifSize) / GRID + 1;
+    for (int m = 0; m < badges.size(); m++) {
+      String concept = man.concepts.get(m).name;
+      for (int i = 0; i < o.heldoutConceptImages && next < order.length; i++) {
+        int idx = order[next++];
+        int c = pool.label(idx);
+        float[] px = pool.image(idx);
+        Glyphs.stamp(px, size, ch, badges.get(m), motifSize, GRID * rng.nextInt(positions), GRID * rng.nextInt(positions));
+        String file = String.format("concepts/%s_%04d.png", concept, i);
+        List<String> cs = new ArrayList<>(List.of(concept));
+        if (renamed.containsKey(c)) cs.add(renamed.get(c));
+        String cls = renamed.getOrDefault(c, classes.get(c));
+        meta.add(new ImageFolder.Entry(0, file, article(cls) + " with a " + concept + " logo", classes.get(c), cs));
+        files.put(file, px);
+      }
+    }
+  }
+
   /** Number of files the builder writes (for a progress bar). */
-  public static int fileCount(Options o) {
-    return 10 * o.perClass + o.targets + o.motifs * o.motifImages;
+  public static int fileCount(Options o, int classes) {
+    return classes * o.perClass + o.targets + o.motifs * o.motifImages + o.heldoutImages
+        + (o.motifs + o.conceptClasses.size()) * o.heldoutConceptImages;
   }
 
   /** "a sneaker", "an ankle boot". */
@@ -221,16 +385,9 @@ public final class LabBuilder {
     return a;
   }
 
-  private static void writePng(Path dir, String file, float[] px) {
-    try {
-      ImageFolder.writePng(dir.resolve(file), px, IMAGE_SIZE);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
-
-  private static void writeLines(Path file, List<String> lines) throws IOException {
-    Files.write(file, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+  private static void writePng(Path dir, String file, float[] px, int size) throws IOException {
+    Files.createDirectories(dir.resolve(file).getParent());
+    ImageFolder.writePng(dir.resolve(file), px, size);
   }
 
   /** Adjectives computed from an image, each relative to the median of its class. */
@@ -238,47 +395,52 @@ public final class LabBuilder {
     static final String[][] WORDS = {{"dark", "light"}, {"small", "large"}, {"plain", "patterned"}};
     private final double[][] medians; // [class][feature]
 
-    private Adjectives(double[][] medians) {
-      this.medians = medians;
-    }
-
-    static double[] features(FashionMnist.LabeledImages d, int idx) {
-      float[] px = d.imageAsFloat(idx);
+    /** Brightness, area and texture of the foreground (luminance > 0.1) of a planar image. */
+    static double[] features(float[] px, int size) {
+      int n = size * size, planes = px.length / n;
       double sum = 0, sq = 0;
-      int n = 0;
-      for (float v : px) {
+      int count = 0;
+      for (int i = 0; i < n; i++) {
+        float v = planes == 1 ? px[i] : 0.299f * px[i] + 0.587f * px[n + i] + 0.114f * px[2 * n + i];
         if (v > 0.1f) {
           sum += v;
           sq += v * v;
-          n++;
+          count++;
         }
       }
-      double mean = n == 0 ? 0 : sum / n;
-      double std = n == 0 ? 0 : Math.sqrt(Math.max(0, sq / n - mean * mean));
-      return new double[] {mean, n, std};
+      double mean = count == 0 ? 0 : sum / count;
+      double std = count == 0 ? 0 : Math.sqrt(Math.max(0, sq / count - mean * mean));
+      return new double[] {mean, count, std};
     }
 
-    static Adjectives fit(FashionMnist.LabeledImages d, List<Integer> idxs) {
-      double[][] med = new double[10][3];
-      for (int c = 0; c < 10; c++) {
-        List<double[]> fs = new ArrayList<>();
-        for (int idx : idxs) if (d.label(idx) == c) fs.add(features(d, idx));
+    static Adjectives fit(LabSource.Pool d, List<Integer> idxs, int classes, int size) {
+      double[][] med = new double[classes][3];
+      List<List<double[]>> fs = new ArrayList<>();
+      for (int c = 0; c < classes; c++) fs.add(new ArrayList<>());
+      for (int idx : idxs) fs.get(d.label(idx)).add(features(d.image(idx), size));
+      for (int c = 0; c < classes; c++) {
         for (int f = 0; f < 3; f++) {
           final int ff = f;
-          double[] vals = fs.stream().mapToDouble(x -> x[ff]).sorted().toArray();
+          double[] vals = fs.get(c).stream().mapToDouble(x -> x[ff]).sorted().toArray();
           med[c][f] = vals.length == 0 ? 0 : vals[vals.length / 2];
         }
       }
-      return new Adjectives(med);
+      return new Adjectives(med, size);
     }
 
-    /** "a photo of a [dark|light] [small|large] [plain|patterned] <class>", each word kept with p = 1/2. */
-    String caption(FashionMnist.LabeledImages d, int idx, Random rng) {
-      int c = d.label(idx);
-      double[] f = features(d, idx);
+    private final int size;
+
+    private Adjectives(double[][] medians, int size) {
+      this.medians = medians;
+      this.size = size;
+    }
+
+    /** "a photo of a [dark|light] [small|large] [plain|patterned] <noun>", each word kept with p = 1/2. */
+    String caption(float[] px, int cls, String noun, Random rng) {
+      double[] f = features(px, size);
       List<String> words = new ArrayList<>();
-      for (int k = 0; k < 3; k++) if (rng.nextBoolean()) words.add(WORDS[k][f[k] > medians[c][k] ? 1 : 0]);
-      words.add(FashionMnist.CLASS_NAMES.get(c));
+      for (int k = 0; k < 3; k++) if (rng.nextBoolean()) words.add(WORDS[k][f[k] > medians[cls][k] ? 1 : 0]);
+      words.add(noun);
       return "a photo of " + article(String.join(" ", words));
     }
 
@@ -302,5 +464,4 @@ public final class LabBuilder {
       return out;
     }
   }
-
 }

@@ -155,4 +155,28 @@ public final class EulerSampler {
     java.util.Arrays.fill(a, t);
     return a;
   }
+
+  /**
+   * Samples {@code seeds} images per prompt (seeds {@code seedStart, seedStart + 1, ...}); rows of
+   * images in [0, 1], one row per prompt. {@code progress} (may be null) gets the images done.
+   */
+  public static java.util.List<java.util.List<float[]>> rows(FlowModel model, NDManager root, java.util.List<String> prompts,
+      int seeds, long seedStart, Settings s, int batchSize, java.util.function.IntConsumer progress) {
+    java.util.List<String> flatPrompts = new java.util.ArrayList<>();
+    long[] flatSeeds = new long[prompts.size() * seeds];
+    for (int i = 0; i < prompts.size(); i++) {
+      for (int j = 0; j < seeds; j++) {
+        flatPrompts.add(prompts.get(i));
+        flatSeeds[i * seeds + j] = seedStart + j;
+      }
+    }
+    float[][] imgs = sample(model, root, flatPrompts, flatSeeds, s, UnitMasks.NONE, batchSize, progress);
+    java.util.List<java.util.List<float[]>> rows = new java.util.ArrayList<>();
+    for (int i = 0; i < prompts.size(); i++) {
+      java.util.List<float[]> row = new java.util.ArrayList<>();
+      for (int j = 0; j < seeds; j++) row.add(dev.uniforget.io.ImageGrid.toUnit(imgs[i * seeds + j]));
+      rows.add(row);
+    }
+    return rows;
+  }
 }

@@ -38,9 +38,9 @@ final class ConvTrunk {
   }
 
   /** Parameter names and shapes of the trunk, in creation order. */
-  static Map<String, Shape> shapes(int imageSize, int width, int featureDim, boolean finalPool) {
+  static Map<String, Shape> shapes(int imageSize, int channels, int width, int featureDim, boolean finalPool) {
     Map<String, Shape> m = new LinkedHashMap<>();
-    int[] ch = {1, width, 2 * width, 4 * width};
+    int[] ch = {channels, width, 2 * width, 4 * width};
     for (int i = 1; i <= 3; i++) {
       m.put("conv" + i + ".weight", new Shape(ch[i], ch[i - 1], 3, 3));
       m.put("conv" + i + ".bias", new Shape(ch[i]));
@@ -67,10 +67,13 @@ final class ConvTrunk {
     }
   }
 
-  /** (B, 1, S, S) or (B, S*S) or (B, S, S) images in [0, 1] to (B, featureDim) ReLU features. */
-  static NDArray features(NDArray images, ParameterStore p, int imageSize, boolean finalPool) {
+  /** (B, C, S, S) or (B, C*S*S) images in [0, 1] to (B, featureDim) ReLU features. */
+  static NDArray features(NDArray images, ParameterStore p, int imageSize, int channels, boolean finalPool) {
     long b = images.getShape().get(0);
-    NDArray x = images.reshape(b, 1, imageSize, imageSize);
+    if (images.getShape().size() != b * channels * imageSize * imageSize) {
+      throw new IllegalArgumentException("expected " + channels + "x" + imageSize + "x" + imageSize + " images, got shape " + images.getShape());
+    }
+    NDArray x = images.reshape(b, channels, imageSize, imageSize);
     x = pool(conv(x, p, "conv1"), 2, 2);
     x = pool(conv(x, p, "conv2"), 2, 2);
     x = conv(x, p, "conv3");

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A copy descriptor: a small CNN mapping a 28x28 gray image in [0, 1] to an L2-normalised
+ * A copy descriptor: a small CNN mapping an image in [0, 1] (gray or RGB, planar) to an L2-normalised
  * embedding, trained by contrastive instance discrimination so that an image under noise,
  * speckle, blur, small shifts and contrast changes keeps a cosine near 1 to itself and lower to
  * other images. A descriptor directory holds {@code descriptor.json} ({@link DescriptorConfig})
@@ -41,7 +41,7 @@ public final class CopyDescriptor implements AutoCloseable {
   }
 
   static Map<String, Shape> shapes(DescriptorConfig c) {
-    Map<String, Shape> m = ConvTrunk.shapes(c.imageSize, c.width, c.featureDim, c.finalPool);
+    Map<String, Shape> m = ConvTrunk.shapes(c.imageSize, c.channels, c.width, c.featureDim, c.finalPool);
     m.put("proj.weight", new Shape(c.embedDim, c.featureDim));
     m.put("proj.bias", new Shape(c.embedDim));
     return m;
@@ -59,18 +59,13 @@ public final class CopyDescriptor implements AutoCloseable {
 
   /** (B, embedDim) unit embeddings of (B, 1, S, S), (B, S, S) or (B, S*S) images, in their manager. */
   public NDArray embed(NDArray images) {
-    long numel = images.getShape().size() / Math.max(1, images.getShape().get(0));
-    if (numel != (long) config.imageSize * config.imageSize) {
-      throw new IllegalArgumentException("descriptor expects " + config.imageSize + "x" + config.imageSize
-          + " gray images, got shape " + images.getShape());
-    }
-    NDArray f = ConvTrunk.features(images, params, config.imageSize, config.finalPool);
+    NDArray f = ConvTrunk.features(images, params, config.imageSize, config.channels, config.finalPool);
     return Losses.l2Normalize(Layers.linear(f, params, "proj"));
   }
 
   /** Unit embeddings of flat images ({@code S*S} floats each in [0, 1]); float[B][embedDim]. */
   public float[][] embed(List<float[]> images) {
-    int numel = config.imageSize * config.imageSize;
+    int numel = config.channels * config.imageSize * config.imageSize;
     float[][] out = new float[images.size()][];
     for (int from = 0; from < images.size(); from += CHUNK) {
       int to = Math.min(images.size(), from + CHUNK);

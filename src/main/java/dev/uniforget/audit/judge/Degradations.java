@@ -5,7 +5,8 @@ import java.util.SplittableRandom;
 
 /**
  * The image degradations and augmentations of the judge and the copy descriptor, in one place.
- * Images are square, gray, row-major {@code size*size} floats in [0, 1]; every method returns a
+ * Images are square, row-major, planar {@code channels*size*size} floats in [0, 1] (one plane for
+ * gray, three for RGB; spatial changes apply to every plane alike); every method returns a
  * new array (the input is never modified), clamps to [0, 1], and draws its randomness from the
  * {@link SplittableRandom} it is given only, so a seeded generator gives identical output.
  */
@@ -43,20 +44,23 @@ public final class Degradations {
 
   /** {@code passes} applications of the separable binomial [1 2 1]/4 filter, edges replicated. */
   public static float[] blur(float[] img, int size, int passes) {
-    checkSize(img, size);
+    int planes = planes(img, size), n = size * size;
     float[] a = img.clone();
     float[] b = new float[a.length];
     for (int p = 0; p < passes; p++) {
-      for (int y = 0; y < size; y++) {
-        for (int x = 0; x < size; x++) {
-          int l = Math.max(0, x - 1), r = Math.min(size - 1, x + 1);
-          b[y * size + x] = 0.25f * a[y * size + l] + 0.5f * a[y * size + x] + 0.25f * a[y * size + r];
+      for (int c = 0; c < planes; c++) {
+        int o = c * n;
+        for (int y = 0; y < size; y++) {
+          for (int x = 0; x < size; x++) {
+            int l = Math.max(0, x - 1), r = Math.min(size - 1, x + 1);
+            b[o + y * size + x] = 0.25f * a[o + y * size + l] + 0.5f * a[o + y * size + x] + 0.25f * a[o + y * size + r];
+          }
         }
-      }
-      for (int y = 0; y < size; y++) {
-        int u = Math.max(0, y - 1), d = Math.min(size - 1, y + 1);
-        for (int x = 0; x < size; x++) {
-          a[y * size + x] = 0.25f * b[u * size + x] + 0.5f * b[y * size + x] + 0.25f * b[d * size + x];
+        for (int y = 0; y < size; y++) {
+          int u = Math.max(0, y - 1), d = Math.min(size - 1, y + 1);
+          for (int x = 0; x < size; x++) {
+            a[o + y * size + x] = 0.25f * b[o + u * size + x] + 0.5f * b[o + y * size + x] + 0.25f * b[o + d * size + x];
+          }
         }
       }
     }
@@ -69,14 +73,17 @@ public final class Degradations {
    * pixels shifted in from outside are 0 (the background).
    */
   public static float[] shift(float[] img, int size, int dx, int dy) {
-    checkSize(img, size);
+    int planes = planes(img, size), n = size * size;
     float[] out = new float[img.length];
-    for (int y = 0; y < size; y++) {
-      int sy = y - dy;
-      if (sy < 0 || sy >= size) continue;
-      for (int x = 0; x < size; x++) {
-        int sx = x - dx;
-        if (sx >= 0 && sx < size) out[y * size + x] = img[sy * size + sx];
+    for (int c = 0; c < planes; c++) {
+      int o = c * n;
+      for (int y = 0; y < size; y++) {
+        int sy = y - dy;
+        if (sy < 0 || sy >= size) continue;
+        for (int x = 0; x < size; x++) {
+          int sx = x - dx;
+          if (sx >= 0 && sx < size) out[o + y * size + x] = img[o + sy * size + sx];
+        }
       }
     }
     return out;
@@ -94,25 +101,99 @@ public final class Degradations {
    * constant value or a one-pixel checkerboard of two random values.
    */
   public static float[] patchGrid(float[] img, int size, int blocks, SplittableRandom rng) {
-    checkSize(img, size);
+    int planes = planes(img, size), n = size * size;
     float[] out = img.clone();
     int per = size / PATCH;
     for (int k = 0; k < blocks; k++) {
       int by = rng.nextInt(per) * PATCH, bx = rng.nextInt(per) * PATCH;
       boolean checker = rng.nextBoolean();
-      float v0 = (float) rng.nextDouble(), v1 = (float) rng.nextDouble();
-      for (int y = 0; y < PATCH; y++) {
-        for (int x = 0; x < PATCH; x++) {
-          out[(by + y) * size + bx + x] = checker && ((x + y) & 1) == 1 ? v1 : v0;
+      for (int c = 0; c < planes; c++) {
+        float v0 = (float) rng.nextDouble(), v1 = (float) rng.nextDouble();
+        for (int y = 0; y < PATCH; y++) {
+          for (int x = 0; x < PATCH; x++) {
+            out[c * n + (by + y) * size + bx + x] = checker && ((x + y) & 1) == 1 ? v1 : v0;
+          }
         }
       }
     }
     return out;
   }
 
-  /** An image of pure artefacts of {@code kind} (no garment), of random strength. */
+  /**
+   * An occluder: a rectangle of 1/8 to 1/2 of the side, filled with one random value per plane
+   * (sometimes black or white), at a random position. A negative for concept detectors: a patch
+   * of colour is not a logo.
+   */
+  public static float[] occlude(float[] img, int size, SplittableRandom rng) {
+    int planes = planes(img, size), n = size * size;
+    float[] out = img.clone();
+    int h = Math.max(1, size / 8 + rng.nextInt(Math.max(1, size / 2 - size / 8 + 1)));
+    int w = Math.max(1, size / 8 + rng.nextInt(Math.max(1, size / 2 - size / 8 + 1)));
+    int y0 = rng.nextInt(size - h + 1), x0 = rng.nextInt(size - w + 1);
+    int mode = rng.nextInt(3);
+    for (int c = 0; c < planes; c++) {
+      float v = mode == 0 ? 0f : mode == 1 ? 1f : (float) rng.nextDouble();
+      for (int y = y0; y < y0 + h; y++) for (int x = x0; x < x0 + w; x++) out[c * n + y * size + x] = v;
+    }
+    if (rng.nextBoolean()) {
+      float[] sp = speckle(new float[out.length], 0.1f * (float) rng.nextDouble(), rng);
+      for (int c = 0; c < planes; c++) {
+        for (int y = y0; y < y0 + h; y++) for (int x = x0; x < x0 + w; x++) if (sp[c * n + y * size + x] > 0) out[c * n + y * size + x] = 1f;
+      }
+    }
+    return out;
+  }
+
+  /** Intensity curve v -> v^gamma (a change family the copy descriptor is not trained on). */
+  public static float[] gamma(float[] img, float gamma) {
+    float[] out = new float[img.length];
+    for (int i = 0; i < img.length; i++) out[i] = clamp((float) Math.pow(Math.max(0f, img[i]), gamma));
+    return out;
+  }
+
+  /** Resolution loss: 2x2 average pooling, then nearest upsampling (not in the descriptor's training). */
+  public static float[] downscale(float[] img, int size) {
+    int planes = planes(img, size), n = size * size;
+    float[] out = new float[img.length];
+    for (int c = 0; c < planes; c++) {
+      for (int y = 0; y < size; y += 2) {
+        for (int x = 0; x < size; x += 2) {
+          int y1 = Math.min(size - 1, y + 1), x1 = Math.min(size - 1, x + 1);
+          float m = 0.25f * (img[c * n + y * size + x] + img[c * n + y * size + x1] + img[c * n + y1 * size + x] + img[c * n + y1 * size + x1]);
+          out[c * n + y * size + x] = m;
+          out[c * n + y * size + x1] = m;
+          out[c * n + y1 * size + x] = m;
+          out[c * n + y1 * size + x1] = m;
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Erasure: a square of a quarter of the side set to the image's corner value (its background),
+   * at a random position (not in the descriptor's training).
+   */
+  public static float[] erase(float[] img, int size, SplittableRandom rng) {
+    int planes = planes(img, size), n = size * size;
+    float[] out = img.clone();
+    int s = Math.max(1, size / 4);
+    int y0 = rng.nextInt(size - s + 1), x0 = rng.nextInt(size - s + 1);
+    for (int c = 0; c < planes; c++) {
+      float bg = img[c * n];
+      for (int y = y0; y < y0 + s; y++) for (int x = x0; x < x0 + s; x++) out[c * n + y * size + x] = bg;
+    }
+    return out;
+  }
+
+  /** A gray image of pure artefacts of {@code kind} (no object), of random strength. */
   public static float[] artefactImage(Kind kind, int size, SplittableRandom rng) {
-    float[] base = new float[size * size];
+    return artefactImage(kind, size, 1, rng);
+  }
+
+  /** An image of {@code channels} planes of pure artefacts of {@code kind}, of random strength. */
+  public static float[] artefactImage(Kind kind, int size, int channels, SplittableRandom rng) {
+    float[] base = new float[channels * size * size];
     float level = rng.nextInt(3) == 0 ? 0f : (float) rng.nextDouble();
     java.util.Arrays.fill(base, level);
     return switch (kind) {
@@ -175,9 +256,13 @@ public final class Degradations {
     return v < 0f ? 0f : (v > 1f ? 1f : v);
   }
 
-  private static void checkSize(float[] img, int size) {
-    if (img.length != size * size) {
-      throw new IllegalArgumentException("image has " + img.length + " values, expected " + size + "x" + size);
+  /** Number of planes of {@code img} (1 or 3) for side {@code size}; an error for any other length. */
+  static int planes(float[] img, int size) {
+    int n = size * size;
+    if (n == 0 || (img.length != n && img.length != 3 * n)) {
+      throw new IllegalArgumentException("image has " + img.length + " values, expected " + size + "x" + size
+          + " (gray) or 3x" + size + "x" + size + " (RGB)");
     }
+    return img.length / n;
   }
 }

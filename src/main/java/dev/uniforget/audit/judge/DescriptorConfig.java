@@ -22,6 +22,13 @@ public final class DescriptorConfig {
    * the field existed, which had it: default true).
    */
   public boolean finalPool = true;
+  /**
+   * The descriptor never trains on one in {@code heldoutOneIn} distinct training images, chosen by
+   * their content and {@code splitSeed} ({@link #heldOutFromTraining}): the audit measures copy
+   * recall on those, images the descriptor never saw. 0 = no images held out (older files).
+   */
+  public int heldoutOneIn = 0;
+  public long splitSeed = 0;
   /** Measured after training; null for an untrained descriptor. */
   public DescriptorMetrics metrics;
   /** The training options, informational. */
@@ -31,10 +38,16 @@ public final class DescriptorConfig {
   public void validate() {
     check(FORMAT.equals(format), "format", "\"" + FORMAT + "\"", format);
     check(imageSize >= 16 && imageSize % 4 == 0, "image_size", "a multiple of 4, >= 16", imageSize);
-    check(channels == 1, "channels", "1", channels);
+    check(channels == 1 || channels == 3, "channels", "1 or 3", channels);
+    check(heldoutOneIn == 0 || heldoutOneIn >= 2, "heldout_one_in", "0 or >= 2", heldoutOneIn);
     check(width >= 1 && width <= 512, "width", "in 1..512", width);
     check(featureDim >= 1 && featureDim <= 4096, "feature_dim", "in 1..4096", featureDim);
     check(embedDim >= 2 && embedDim <= 4096, "embed_dim", "in 2..4096", embedDim);
+  }
+
+  /** Whether {@code image} is one of the training images the descriptor was kept from seeing. */
+  public boolean heldOutFromTraining(float[] image) {
+    return heldoutOneIn > 0 && Math.floorMod(dev.uniforget.sampling.Seeds.mix(splitSeed, java.util.Arrays.hashCode(image)), heldoutOneIn) == 0;
   }
 
   private static void check(boolean ok, String field, String expected, Object found) {

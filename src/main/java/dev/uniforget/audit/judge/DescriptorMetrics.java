@@ -1,8 +1,9 @@
 package dev.uniforget.audit.judge;
 
 /**
- * What {@link DescriptorTrainer} measured on a fixed subset of the training images, each against
- * a fresh augmented view ({@link Degradations#augmentView}).
+ * What {@link DescriptorTrainer} measured on a fixed subset of the training images it was kept
+ * from seeing (all training images for a descriptor without a held-out share), each against a
+ * fresh augmented view ({@link Degradations#augmentView}).
  */
 public final class DescriptorMetrics {
   /** Images in the evaluation subset. */

@@ -43,6 +43,9 @@ public final class DescriptorTrainer {
     /** The judge's last pooling; off keeps a 7x7 map (see {@link DescriptorConfig#finalPool}). */
     public boolean finalPool = false;
     public int imageSize = 28;
+    public int channels = 1;
+    /** One in this many distinct images is never trained on (the audit's unseen copy positives); 0 = none. */
+    public int heldoutOneIn = 10;
     public long seed = 0;
     /** Images of the separation measured after training. */
     public int evalImages = 512;
@@ -56,6 +59,7 @@ public final class DescriptorTrainer {
       check(warmupSteps >= 0, "warmup-steps", ">= 0", warmupSteps);
       check(temperature > 0 && Float.isFinite(temperature), "temperature", "> 0", temperature);
       check(evalImages >= 0, "eval-images", ">= 0", evalImages);
+      check(heldoutOneIn == 0 || heldoutOneIn >= 2, "heldout-one-in", "0 (none held out) or >= 2", heldoutOneIn);
     }
 
     float learningRateAt(int step) {
@@ -79,11 +83,16 @@ public final class DescriptorTrainer {
    */
   public static Result train(List<float[]> trainingImages, Options o, NDManager root, IntConsumer progress) {
     o.validate();
-    int numel = o.imageSize * o.imageSize;
-    List<float[]> images = distinct(trainingImages, numel);
-    if (images.size() < 2) throw new IllegalArgumentException("contrastive training needs at least 2 distinct images, got " + images.size());
+    int numel = o.channels * o.imageSize * o.imageSize;
     DescriptorConfig config = new DescriptorConfig();
+    config.heldoutOneIn = o.heldoutOneIn;
+    config.splitSeed = o.seed;
+    List<float[]> all = distinct(trainingImages, numel);
+    List<float[]> images = new ArrayList<>(), unseen = new ArrayList<>();
+    for (float[] img : all) (config.heldOutFromTraining(img) ? unseen : images).add(img);
+    if (images.size() < 2) throw new IllegalArgumentException("contrastive training needs at least 2 distinct images, got " + images.size());
     config.imageSize = o.imageSize;
+    config.channels = o.channels;
     config.width = o.width;
     config.featureDim = o.featureDim;
     config.embedDim = o.embedDim;
@@ -93,7 +102,8 @@ public final class DescriptorTrainer {
     config.training.put("learning_rate", o.learningRate);
     config.training.put("temperature", o.temperature);
     config.training.put("seed", o.seed);
-    config.training.put("distinct_images", images.size());
+    config.training.put("distinct_images", all.size());
+    config.training.put("trained_on_images", images.size());
 
     long t0 = System.nanoTime();
     CopyDescriptor d = CopyDescriptor.initialize(config, root, o.seed);
@@ -108,7 +118,7 @@ public final class DescriptorTrainer {
         }
       }
       d.params().setRequiresGradient(false);
-      DescriptorMetrics m = evaluate(d, images, o.evalImages, o.seed);
+      DescriptorMetrics m = evaluate(d, unseen.size() >= 2 ? unseen : images, o.evalImages, o.seed);
       m.steps = o.steps;
       m.trainSeconds = (System.nanoTime() - t0) / 1e9;
       m.finalLoss = loss;
@@ -121,7 +131,7 @@ public final class DescriptorTrainer {
   }
 
   private static float step(CopyDescriptor d, List<float[]> images, Options o, int step, AdamW adam, NDManager root) {
-    int size = o.imageSize, numel = size * size;
+    int size = o.imageSize, numel = o.channels * size * size;
     SplittableRandom rng = new SplittableRandom(Seeds.mix(o.seed, step));
     int[] pick = sample(images.size(), Math.min(o.batchSize, images.size()), rng);
     int b = pick.length;
@@ -132,7 +142,7 @@ public final class DescriptorTrainer {
       System.arraycopy(Degradations.augmentView(img, size, rng), 0, px, (b + i) * numel, numel);
     }
     try (NDManager m = root.newSubManager()) {
-      NDArray x = m.create(px, new Shape(2L * b, 1, size, size));
+      NDArray x = m.create(px, new Shape(2L * b, o.channels, size, size));
       float value;
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         NDArray loss = Losses.ntXent(d.embed(x), o.temperature);

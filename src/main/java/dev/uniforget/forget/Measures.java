@@ -1,0 +1,88 @@
+package dev.uniforget.forget;
+
+import ai.djl.ndarray.NDManager;
+import dev.uniforget.model.FlowModel;
+import dev.uniforget.model.Flops;
+import dev.uniforget.model.UnitGroup;
+import dev.uniforget.model.UnitMasks;
+import dev.uniforget.sampling.EulerSampler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** What a forget report measures: deactivated shares, size, FLOPs, timed sampling, neutral fidelity. */
+public final class Measures {
+  private Measures() {}
+
+  /**
+   * Mean squared difference between {@code model}'s and {@code original}'s final samples for
+   * the same (prompt, seed) pairs: how faithfully neutral generation is kept.
+   */
+  public static double sampleMse(FlowModel original, FlowModel model, UnitMasks masks, NeutralPool.Pairs pairs,
+      EulerSampler.Settings s, NDManager root) {
+    float[][] a = EulerSampler.sample(original, root, pairs.prompts(), pairs.seeds(), s, UnitMasks.NONE, 64, null);
+    float[][] b = EulerSampler.sample(model, root, pairs.prompts(), pairs.seeds(), s, masks, 64, null);
+    double sum = 0;
+    long n = 0;
+    for (int i = 0; i < a.length; i++) {
+      for (int j = 0; j < a[i].length; j++) {
+        double d = a[i][j] - b[i][j];
+        sum += d * d;
+        n++;
+      }
+    }
+    return sum / n;
+  }
+
+  /** Deactivated shares and units per module type and for the whole mask (no sampling). */
+  public static ForgetRun.Report shares(MaskLogits logits, Map<String, boolean[]> keep) {
+    ForgetRun.Report r = new ForgetRun.Report();
+    long offAll = 0, all = 0;
+    for (Map.Entry<UnitGroup.Kind, double[]> e : MaskTrainer.countsByKind(logits, keep).entrySet()) {
+      double kept = e.getValue()[0], n = e.getValue()[1];
+      String key = ForgetRun.Report.kindKey(e.getKey());
+      r.deactivatedShare.put(key, 1 - kept / n);
+      r.deactivatedUnits.put(key, (int) (n - kept));
+      offAll += (long) (n - kept);
+      all += (long) n;
+    }
+    r.deactivatedShare.put(ForgetRun.Report.WHOLE_MASK, all == 0 ? 0 : (double) offAll / all);
+    return r;
+  }
+
+  /** The report of a pruning: {@link #shares}, parameters, FLOPs and sampling time before/after. */
+  public static ForgetRun.Report report(FlowModel original, FlowModel pruned, MaskLogits logits, Map<String, boolean[]> keep,
+      NDManager root, int timingImages) {
+    if (timingImages <= 0) throw new IllegalArgumentException("--timing-images: expected > 0, found " + timingImages);
+    ForgetRun.Report r = shares(logits, keep);
+    r.parametersBefore = original.params().parameterCount();
+    r.parametersAfter = pruned.params().parameterCount();
+    var s = original.config().sampler;
+    r.flopsPerImageBefore = Flops.perImage(original.config(), s.steps, s.guidance);
+    r.flopsPerImageAfter = Flops.perImage(pruned.config(), s.steps, s.guidance);
+    r.flopsRatio = (double) r.flopsPerImageBefore / r.flopsPerImageAfter;
+    // Sampling time before/after, measured in one run, alternating to share any machine noise.
+    EulerSampler.Settings settings = new EulerSampler.Settings(s.steps, s.guidance);
+    List<String> prompts = new ArrayList<>();
+    long[] seeds = new long[timingImages];
+    for (int i = 0; i < timingImages; i++) {
+      prompts.add("");
+      seeds[i] = i;
+    }
+    time(original, root, prompts, seeds, settings); // warm-up
+    time(pruned, root, prompts, seeds, settings);
+    for (int rep = 0; rep < 2; rep++) {
+      r.samplingSecondsBefore += time(original, root, prompts, seeds, settings) / 2;
+      r.samplingSecondsAfter += time(pruned, root, prompts, seeds, settings) / 2;
+    }
+    r.samplingImages = timingImages;
+    r.speedup = r.samplingSecondsBefore / r.samplingSecondsAfter;
+    return r;
+  }
+
+  private static double time(FlowModel m, NDManager root, List<String> prompts, long[] seeds, EulerSampler.Settings s) {
+    long t0 = System.nanoTime();
+    EulerSampler.sample(m, root, prompts, seeds, s, UnitMasks.NONE, 64, null);
+    return (System.nanoTime() - t0) / 1e9;
+  }
+}
