@@ -49,6 +49,21 @@ public final class Audit {
     public long seed = 0;
     public EulerSampler.Settings settings;
 
+    public Options copy() {
+      Options o = new Options();
+      o.seeds = seeds;
+      o.fidImages = fidImages;
+      o.realImages = realImages;
+      o.calibrationPositives = calibrationPositives;
+      o.negativePercentile = negativePercentile;
+      o.minPositiveRecall = minPositiveRecall;
+      o.batchSize = batchSize;
+      o.resamples = resamples;
+      o.seed = seed;
+      o.settings = settings;
+      return o;
+    }
+
     public void validate() {
       check(seeds >= 2, "--seeds", ">= 2", seeds);
       check(fidImages >= 2, "--fid-images", ">= 2", fidImages);

@@ -47,7 +47,7 @@ public final class AuditRun {
     LabManifest m = lab.manifest();
     try (NDManager root = NDManager.newBaseManager(); FlowModel model = ModelDir.load(r.model, root);
         Instruments inst = Instruments.load(r.instruments, root)) {
-      Audit.Options o = r.options;
+      Audit.Options o = r.options.copy(); // the request is never changed (its provenance must stay the same)
       if (o.settings == null) o.settings = new EulerSampler.Settings(model.config().sampler.steps, model.config().sampler.guidance);
       Audit.PromptSets sets = new Audit.PromptSets(r.neutral != null ? r.neutral : m.prompts.neutral,
           r.targets != null ? r.targets : m.prompts.target, m.prompts.concept);

@@ -286,8 +286,9 @@ public final class LabBuilder {
 
   /** {@code text} with the whole word(s) {@code cls} replaced by {@code name} (articles fixed). */
   static String rename(String text, String cls, String name) {
-    String out = (" " + text + " ").replace(" " + cls + " ", " " + name + " ").trim();
-    return out.replace(" an " + name, " " + article(name)).replace(" a " + name, " " + article(name));
+    String out = (" " + text + " ").replace(" " + cls + " ", " " + name + " ");
+    // Articles fixed on the padded text, so that a caption starting with "an <class>" is fixed too.
+    return out.replace(" an " + name + " ", " " + article(name) + " ").replace(" a " + name + " ", " " + article(name) + " ").trim();
   }
 
   private static void heldout(LabSource src, Options o, LabManifest man, Adjectives adj, List<float[]> badges,
@@ -304,18 +305,22 @@ public final class LabBuilder {
     }
     // Plain images (no concept) and, for each data concept, images of its renamed class: the
     // latter carry the concept, so they are counted apart (--heldout-images stays the number of
-    // plain ones); the rest of the pool is kept for the stamped concept images.
-    int next = 0;
-    int limit = pool.size() - Math.min(pool.size() / 2, badges.size() * o.heldoutConceptImages);
-    int plainWanted = Math.min(o.heldoutImages, limit);
+    // plain ones). The images not taken (beyond the budget, or of a class whose quota is met) are
+    // kept, in order, for the stamped concept images.
+    int budget = pool.size() - Math.min(pool.size() / 2, badges.size() * o.heldoutConceptImages);
+    int plainWanted = Math.min(o.heldoutImages, budget);
     int plain = 0, k = 0;
     Map<Integer, Integer> dataMade = new LinkedHashMap<>();
     for (int c : renamed.keySet()) dataMade.put(c, 0);
-    while (next < limit && (plain < plainWanted || dataMade.values().stream().anyMatch(n -> n < o.heldoutConceptImages))) {
-      int idx = order[next++];
+    List<Integer> remaining = new ArrayList<>();
+    for (int idx : order) {
       int c = pool.label(idx);
       String name = renamed.get(c);
-      if (name == null ? plain >= plainWanted : dataMade.get(c) >= o.heldoutConceptImages) continue;
+      boolean full = name == null ? plain >= plainWanted : dataMade.get(c) >= o.heldoutConceptImages;
+      if (k >= budget || full) {
+        remaining.add(idx);
+        continue;
+      }
       if (name == null) plain++;
       else dataMade.merge(c, 1, Integer::sum);
       float[] px = pool.image(idx);
@@ -335,10 +340,11 @@ public final class LabBuilder {
       }
     }
     int positions = (size - motifSize) / GRID + 1;
+    int next = 0;
     for (int m = 0; m < badges.size(); m++) {
       String concept = man.concepts.get(m).name;
-      for (int i = 0; i < o.heldoutConceptImages && next < order.length; i++) {
-        int idx = order[next++];
+      for (int i = 0; i < o.heldoutConceptImages && next < remaining.size(); i++) {
+        int idx = remaining.get(next++);
         int c = pool.label(idx);
         float[] px = pool.image(idx);
         Glyphs.stamp(px, size, ch, badges.get(m), motifSize, GRID * rng.nextInt(positions), GRID * rng.nextInt(positions));

@@ -50,10 +50,10 @@ class RealDataAuditTest {
     train = first(FashionMnist.load(true), 4000);
     test = FashionMnist.load(false);
     ClassifierTrainer.Options qo = new ClassifierTrainer.Options();
-    qo.steps = 400;
+    qo.steps = 300;
     qo.batchSize = 64;
     qo.warmupSteps = 20;
-    qo.width = 16;
+    qo.width = 8;
     qo.featureDim = 64;
     long t0 = System.nanoTime();
     quality = ClassifierTrainer.trainQuality(FashionMnist.CLASS_NAMES, SIZE, 1, labelled(train, 0, 4000), labelled(test, 5000, 5500),

@@ -6,179 +6,319 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.uniforget.data.FashionMnist;
+import dev.uniforget.data.ImageFolder;
 import dev.uniforget.io.Jsons;
+import dev.uniforget.io.Provenance;
+import dev.uniforget.lab.Lab;
+import dev.uniforget.lab.TestLabs;
 import dev.uniforget.model.FlowModel;
 import dev.uniforget.model.ModelDir;
 import dev.uniforget.model.TestModels;
 import dev.uniforget.model.WordTokenizer;
+import dev.uniforget.sweep.Sweep;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** The command line: help on every command, clear errors, and the whole pipeline on a tiny model. */
+/**
+ * The command line, in process: help on every command, clear errors (exit 2, one line, nothing
+ * written), and the whole pipeline on a tiny lab built from a synthetic imagefolder (no
+ * Fashion-MNIST needed): lab build, lab check, train, judge train, audit, forget, sweep.
+ */
 class CliTest {
   @TempDir Path tmp;
 
+  /** Exit code; what the command printed on stdout and stderr (picocli's writers and System.out/err). */
   record Result(int code, String out, String err) {}
 
-  static Result run(String... args) {
-    CommandLine cl = Main.commandLine();
+  static synchronized Result run(String... args) {
+    PrintStream sysOut = System.out, sysErr = System.err;
+    ByteArrayOutputStream capturedOut = new ByteArrayOutputStream(), capturedErr = new ByteArrayOutputStream();
     StringWriter out = new StringWriter(), err = new StringWriter();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int code = cl.execute(args);
-    return new Result(code, out.toString(), err.toString());
+    int code;
+    try {
+      // Redirect first: a CommandLine made before System.out is replaced ignores the writers set on it.
+      System.setOut(new PrintStream(capturedOut, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(capturedErr, true, StandardCharsets.UTF_8));
+      CommandLine cl = Main.commandLine();
+      cl.setOut(new PrintWriter(out, true));
+      cl.setErr(new PrintWriter(err, true));
+      code = cl.execute(args);
+    } finally {
+      System.out.flush();
+      System.err.flush();
+      System.setOut(sysOut);
+      System.setErr(sysErr);
+    }
+    return new Result(code, out + capturedOut.toString(StandardCharsets.UTF_8), err + capturedErr.toString(StandardCharsets.UTF_8));
+  }
+
+  private static Result run(List<String> args) {
+    return run(args.toArray(String[]::new));
+  }
+
+  private static List<String> args(Object... parts) {
+    List<String> out = new ArrayList<>();
+    for (Object p : parts) {
+      if (p instanceof List<?> l) l.forEach(x -> out.add(x.toString()));
+      else out.add(p.toString());
+    }
+    return out;
+  }
+
+  static void assertOk(Result r, String what) {
+    assertEquals(0, r.code(), what + " failed:\n" + r.err() + "\n" + r.out());
+  }
+
+  /** Exit status 2 and an "error: " line containing every part. */
+  private static void assertError(Result r, String... parts) {
+    assertEquals(2, r.code(), "expected exit 2:\n" + r.err() + "\n" + r.out());
+    for (String p : parts) assertTrue(r.err().contains(p), () -> "stderr lacks '" + p + "':\n" + r.err());
+    assertTrue(r.err().contains("error: "), r.err());
+    assertFalse(r.err().contains("\tat "), "no stack trace:\n" + r.err());
+  }
+
+  private static JsonNode json(Path file) throws java.io.IOException {
+    assertTrue(Files.isRegularFile(file), file + " exists");
+    return Jsons.MAPPER.readTree(file.toFile());
   }
 
   @Test
   void everyCommandHasHelp() {
-    for (String[] cmd : List.of(new String[] {"--help"}, new String[] {"lab", "build", "--help"},
-        new String[] {"train", "--help"}, new String[] {"sample", "--help"}, new String[] {"demo", "--help"},
-        new String[] {"bench", "--help"}, new String[] {"forget", "--help"}, new String[] {"prune-random", "--help"})) {
-      Result r = run(cmd);
-      assertEquals(0, r.code(), String.join(" ", cmd));
-      assertTrue(r.out().contains("Usage: uniforget"), r.out());
+    for (String cmd : List.of("", "lab", "lab build", "lab check", "train", "sample", "demo", "judge", "judge train", "audit",
+        "forget", "prune-random", "sweep", "bench")) {
+      List<String> a = new ArrayList<>(cmd.isEmpty() ? List.of() : List.of(cmd.split(" ")));
+      a.add("--help");
+      Result r = run(a);
+      assertEquals(0, r.code(), cmd);
+      assertTrue(r.out().contains("Usage: uniforget"), cmd + ": " + r.out());
+    }
+    Result r = run("lab", "build", "--help");
+    for (String o : List.of("--from", "--heldout-share", "--concept-classes", "--held-out-classes", "--heldout-images")) {
+      assertTrue(r.out().contains(o), o);
     }
   }
 
   @Test
   void missingModelDirectoryIsAClearError() {
     Result r = run("sample", "--model", tmp.resolve("nope").toString(), "-p", "a bag", "--out", tmp.resolve("g.png").toString());
-    assertEquals(2, r.code());
-    assertTrue(r.err().contains("nope") && r.err().contains("not a model directory"), r.err());
+    assertError(r, "nope", "not a model directory");
   }
 
   @Test
   void trainRefusesOutputInsideItsInput() {
     Result r = run("train", "--data", tmp.toString(), "--out", tmp.resolve("run").toString());
-    assertEquals(2, r.code());
-    assertTrue(r.err().contains("must not be inside"), r.err());
+    assertError(r, "must not be inside");
   }
 
   @Test
-  void demoRunsTheWholePipelineOnATinyModel() throws Exception {
-    Assumptions.assumeTrue(Files.isDirectory(FashionMnist.DEFAULT_DIR) || System.getenv("CI") != null,
-        "Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)");
-    Path out = tmp.resolve("demo");
-    String[] tiny = {"--per-class", "6", "--duplicates", "3", "--motif-images", "6", "--steps", "30",
-        "--batch-size", "16", "--checkpoint-every", "20", "--hidden-size", "32", "--depth", "2", "--heads", "2",
-        "--text-layers", "1", "--seeds", "2", "--sample-steps", "3", "--judge-steps", "20", "--descriptor-steps", "10",
-        "--fid-images", "16", "--forget-steps", "3"};
-    Result r = run(concat(new String[] {"demo", "--out", out.toString()}, tiny));
-    assertEquals(0, r.code(), r.err());
-    for (String g : List.of("neutral.png", "targets.png", "concepts.png")) {
-      assertTrue(ImageIO.read(out.resolve("grids").resolve(g).toFile()).getWidth() > 0, g);
+  void labBuildAndCheckNameTheirProblems() throws Exception {
+    Path folder = TestLabs.writeFolder(tmp.resolve("source"), false);
+    Path lab = tmp.resolve("lab");
+    Result r = run(args("lab", "build", "--from", folder, "--out", lab, TestLabs.smallBuildArgs()));
+    assertOk(r, "lab build");
+    assertTrue(r.out().contains("lab written to " + lab) && r.out().contains("uniforget-lab/2"), r.out());
+    r = run("lab", "check", lab.toString());
+    assertOk(r, "lab check");
+    assertTrue(r.out().strip().endsWith("ok"), r.out());
+
+    // Two problems: both named, exit 2.
+    TestLabs.editJsonLine(lab.resolve(ImageFolder.METADATA_FILE), 2, o -> o.put("label", "zebra"));
+    TestLabs.editLines(lab.resolve(Lab.NEUTRAL_PROMPTS), l -> l.subList(1, l.size()));
+    r = run("lab", "check", lab.toString());
+    assertEquals(2, r.code(), r.out());
+    assertTrue(r.out().contains("problem: " + lab.resolve(ImageFolder.METADATA_FILE) + " line 2, field 'label'"), r.out());
+    assertTrue(r.out().contains("problem: " + lab.resolve(Lab.NEUTRAL_PROMPTS) + " line 1"), r.out());
+    assertTrue(r.out().contains("2 problem(s)"), r.out());
+    r = run("lab", "check", tmp.resolve("nolab").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.out().contains("lab directory not found"), r.out());
+
+    // A v1 lab: ok, with a note.
+    Path v1 = TestLabs.writeV1Lab(tmp.resolve("v1"));
+    r = run("lab", "check", v1.toString());
+    assertOk(r, "lab check v1");
+    assertTrue(r.out().contains("note: no held-out split"), r.out());
+
+    // Build errors: one line naming the file, line and field, or the option; nothing written.
+    TestLabs.editJsonLine(folder.resolve(ImageFolder.METADATA_FILE), 3, o -> o.remove("label"));
+    r = run(args("lab", "build", "--from", folder, "--out", tmp.resolve("lab2"), TestLabs.smallBuildArgs()));
+    assertError(r, folder.resolve(ImageFolder.METADATA_FILE) + " line 3, field 'label'");
+    assertFalse(Files.exists(tmp.resolve("lab2")));
+    r = run("lab", "build", "--from", folder.toString(), "--out", tmp.resolve("lab2").toString(), "--per-class", "0");
+    assertError(r, "--per-class");
+    r = run(args("lab", "build", "--from", tmp.resolve("nothing"), "--out", tmp.resolve("lab2"), TestLabs.smallBuildArgs()));
+    assertError(r, "metadata file not found");
+    r = run(args("lab", "build", "--from", folder, "--out", lab, TestLabs.smallBuildArgs()));
+    assertEquals(2, r.code(), "refuses an existing output");
+    assertFalse(Files.exists(tmp.resolve("lab2")));
+  }
+
+  /** The pipeline's outputs, made once (lazily) for the tests that need them. */
+  record Pipeline(Path lab, Path model, Path judge, Path audit, Path forget, Path sweep, List<String> sweepArgs, Result sweepResult) {}
+
+  @TempDir static Path shared;
+  private static Pipeline pipeline;
+  private static Throwable pipelineFailure;
+
+  /**
+   * lab build -> lab check -> train -> judge train -> audit -> forget -> sweep, each asserted to
+   * succeed; tiny sizes throughout (16x16 images, 12 training steps, 4 instrument steps, 2 mask
+   * steps, 2 sampler steps).
+   */
+  static synchronized Pipeline pipeline() throws Exception {
+    if (pipelineFailure != null) throw new AssertionError("the pipeline failed before", pipelineFailure);
+    if (pipeline != null) return pipeline;
+    try {
+      pipeline = buildPipeline(shared);
+      return pipeline;
+    } catch (Exception | AssertionError e) {
+      pipelineFailure = e;
+      throw e;
     }
-    JsonNode summary = Jsons.MAPPER.readTree(out.resolve("demo_summary.json").toFile());
-    assertEquals(16, summary.get("targets").asInt());
-    assertEquals(16, summary.get("per_target").size());
-    assertTrue(Files.isRegularFile(out.resolve("run/model/model.safetensors")));
-    JsonNode metrics = Jsons.MAPPER.readTree(out.resolve("audit/metrics.json").toFile());
-    for (String k : List.of("replication_rate", "concept_rate", "magnitude_auc", "fid", "alignment", "neutral_copy_share")) {
+  }
+
+  private static Pipeline buildPipeline(Path tmp) throws Exception {
+    long t0 = System.nanoTime();
+    Path folder = TestLabs.writeFolder(tmp.resolve("source"), false);
+    Path lab = tmp.resolve("lab");
+    assertOk(run(args("lab", "build", "--from", folder, "--out", lab, TestLabs.smallBuildArgs())), "lab build");
+    assertOk(run("lab", "check", lab.toString()), "lab check");
+    Path neutral = lab.resolve(Lab.NEUTRAL_PROMPTS);
+
+    Path runDir = tmp.resolve("run");
+    assertOk(run("train", "--data", lab.toString(), "--out", runDir.toString(), "--steps", "12", "--batch-size", "8",
+        "--checkpoint-every", "6", "--image-size", "16", "--hidden-size", "32", "--depth", "2", "--heads", "2",
+        "--text-layers", "1", "--sample-steps", "2"), "train");
+    Path model = runDir.resolve("model");
+
+    Path judge = tmp.resolve("judge");
+    assertOk(run("judge", "train", "--lab", lab.toString(), "--out", judge.toString(), "--quality-steps", "4", "--concept-steps", "4",
+        "--descriptor-steps", "4"), "judge train");
+
+    Path audit = tmp.resolve("audit");
+    assertOk(run("audit", "--model", model.toString(), "--lab", lab.toString(), "--judge", judge.toString(), "--out", audit.toString(),
+        "--seeds", "2", "--fid-images", "2", "--resamples", "20"), "audit");
+
+    Path forgotten = tmp.resolve("forget");
+    assertOk(run("forget", "--model", model.toString(), "--prompts", neutral.toString(), "--out", forgotten.toString(), "--beta", "5",
+        "--steps", "2", "--batch-size", "4", "--seeds-per-prompt", "1", "--sampler-steps", "2", "--timing-images", "4"), "forget");
+    System.out.printf("CliTest pipeline: up to forget in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+
+    Path sweep = tmp.resolve("sweep");
+    List<String> sweepArgs = args("sweep", "--model", model, "--prompts", neutral, "--lab", lab, "--judge", judge, "--out", sweep,
+        "--betas", "0.1", "--repeats", "2", "--steps", "2", "--batch-size", "4", "--seeds", "2", "--fid-images", "2");
+    Result sweepResult = run(sweepArgs);
+    assertOk(sweepResult, "sweep");
+    System.out.printf("CliTest pipeline: %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    return new Pipeline(lab, model, judge, audit, forgotten, sweep, sweepArgs, sweepResult);
+  }
+
+  @Test
+  void thePipelineWritesEveryOutput() throws Exception {
+    Pipeline p = pipeline();
+    Path runDir = p.model().getParent();
+    for (String f : List.of("config.json", "model.safetensors", "tokenizer.json")) assertTrue(Files.isRegularFile(p.model().resolve(f)), f);
+    assertEquals(12, json(runDir.resolve("checkpoint/trainer_state.json")).get("step").asInt());
+    assertEquals(16, json(p.model().resolve("config.json")).get("image_size").asInt());
+
+    JsonNode instruments = json(p.judge().resolve("metrics.json"));
+    for (String k : List.of("quality", "concepts", "descriptor")) assertTrue(instruments.has(k), k + " in " + instruments);
+    assertEquals("instruments", json(p.judge().resolve(Provenance.FILE)).get("stage").asText());
+
+    JsonNode metrics = json(p.audit().resolve("metrics.json"));
+    for (String k : List.of("replication_rate", "target_nearest_is_own_share", "concept_rate", "magnitude_auc", "fid", "kid",
+        "alignment", "neutral_copy_share")) {
       assertTrue(metrics.get("headline").has(k), k);
     }
-    assertEquals(16, metrics.get("targets").size());
-    JsonNode after = Jsons.MAPPER.readTree(out.resolve("audit_after_forget/metrics.json").toFile());
-    assertTrue(after.get("headline").has("replication_rate"));
-    assertTrue(Files.readString(out.resolve("audit_after_forget/report.html")).contains("baseline"), "before/after page");
-    String html = Files.readString(out.resolve("audit/report.html"));
-    assertTrue(html.contains("Headline") && html.contains("data:image/png;base64,"), "self-contained report");
-    assertEquals(30, Jsons.MAPPER.readTree(out.resolve("run/checkpoint/trainer_state.json").toFile()).get("step").asInt());
+    assertEquals(3, metrics.get("targets").size());
+    String html = Files.readString(p.audit().resolve("report.html"));
+    assertTrue(html.contains("data:image/png;base64,"), "self-contained report");
+    assertEquals("audit", json(p.audit().resolve(Provenance.FILE)).get("stage").asText());
 
-    // Re-running resumes the finished run (no training steps left) and extends it when asked.
-    assertEquals("--steps", tiny[6]);
-    tiny[7] = "40";
-    r = run(concat(new String[] {"demo", "--out", out.toString()}, tiny));
-    assertEquals(0, r.code(), r.err());
-    assertEquals(40, Jsons.MAPPER.readTree(out.resolve("run/checkpoint/trainer_state.json").toFile()).get("step").asInt());
-
-    // sample: prompts from a file; an empty prompt file is refused and nothing is written.
-    Path prompts = tmp.resolve("p.txt");
-    Files.writeString(prompts, "a photo of a bag\n\na photo of a sneaker\n");
-    Path grid = tmp.resolve("grid.png");
-    r = run("sample", "--model", out.resolve("run/model").toString(), "--prompts", prompts.toString(), "--seeds", "3",
-        "--out", grid.toString());
-    assertEquals(0, r.code(), r.err());
-    assertEquals(2 * (28 * 3 + 2) + 2, ImageIO.read(grid.toFile()).getHeight(), "two rows of 28x28 x3 cells");
-    Files.writeString(prompts, "\n  \n");
-    Path grid2 = tmp.resolve("grid2.png");
-    r = run("sample", "--model", out.resolve("run/model").toString(), "--prompts", prompts.toString(), "--out", grid2.toString());
-    assertEquals(2, r.code());
-    assertTrue(r.err().contains("no prompts"), r.err());
-    assertFalse(Files.exists(grid2));
-
-    // forget: only a model and a prompt file, in a folder with no lab or manifest anywhere near.
-    Path isolated = tmp.resolve("isolated");
-    Files.createDirectories(isolated);
-    Path model = isolated.resolve("model");
-    Files.createDirectories(model);
-    for (String f : List.of("config.json", "model.safetensors", "tokenizer.json")) {
-      Files.copy(out.resolve("run/model").resolve(f), model.resolve(f));
-    }
-    Path neutral = isolated.resolve("neutral.txt");
-    Files.copy(out.resolve("lab/prompts/neutral.txt"), neutral);
-    Path forgotten = isolated.resolve("forgotten");
-    String[] forget = {"forget", "--model", model.toString(), "--prompts", neutral.toString(), "--out", forgotten.toString(),
-        "--beta", "5", "--steps", "4", "--batch-size", "4", "--seeds-per-prompt", "1", "--sampler-steps", "2",
-        "--timing-images", "4", "--fidelity-images", "4", "--retrain", "3"};
-    r = run(forget);
-    assertEquals(0, r.code(), r.err());
-    for (String f : List.of("model/config.json", "model/model.safetensors", "mask/mask.safetensors",
-        "mask/training_log.jsonl", "report.json")) {
-      assertTrue(Files.isRegularFile(forgotten.resolve(f)), f);
-    }
-    assertEquals(4, Files.readAllLines(forgotten.resolve("mask/training_log.jsonl")).size());
-    JsonNode report = Jsons.MAPPER.readTree(forgotten.resolve("report.json").toFile());
+    JsonNode report = json(p.forget().resolve("report.json"));
     double off = report.get("deactivated_share").get("whole_mask").asDouble();
     assertTrue(off >= 0 && off <= 1, "whole-mask share " + off);
     assertTrue(report.get("parameters_after").asLong() <= report.get("parameters_before").asLong());
-    r = run("sample", "--model", forgotten.resolve("model").toString(), "-p", "a photo of a bag", "--seeds", "2",
-        "--out", tmp.resolve("pruned.png").toString());
-    assertEquals(0, r.code(), r.err());
+    assertTrue(Files.isRegularFile(p.forget().resolve("model/model.safetensors")));
+    assertEquals(2, Files.readAllLines(p.forget().resolve("mask/training_log.jsonl")).size());
 
-    // Bad forget inputs: negative beta, zero steps, empty prompts, existing output.
-    assertTrue(Double.isFinite(report.get("neutral_sample_mse_after_retrain").asDouble()), "retrain was measured");
-
-    // The random control: as many units per group as the forget run kept.
-    Path control = isolated.resolve("control");
-    r = run("prune-random", "--model", model.toString(), "--like", forgotten.toString(), "--out", control.toString(),
-        "--timing-images", "4");
-    assertEquals(0, r.code(), r.err());
-    JsonNode controlReport = Jsons.MAPPER.readTree(control.resolve("report.json").toFile());
-    assertEquals(report.get("deactivated_units").toString(), controlReport.get("deactivated_units").toString());
-    assertEquals(report.get("parameters_after").asLong(), controlReport.get("parameters_after").asLong());
-
-    forget[forget.length - 15] = "-1";
-    assertEquals("--beta", forget[forget.length - 16]);
-    r = run(forget);
-    assertEquals(2, r.code());
-    assertTrue(r.err().contains("--beta"), r.err());
-    forget[forget.length - 15] = "5";
-    assertEquals("--steps", forget[forget.length - 14]);
-    forget[forget.length - 13] = "0";
-    r = run(forget);
-    assertEquals(2, r.code());
-    assertTrue(r.err().contains("--steps") || r.err().contains("already exists"), r.err());
-    Files.writeString(neutral, "\n");
-    r = run("forget", "--model", model.toString(), "--prompts", neutral.toString(), "--out", isolated.resolve("f2").toString());
-    assertEquals(2, r.code());
-    assertTrue(r.err().contains("no prompts"), r.err());
-    assertFalse(Files.exists(isolated.resolve("f2")));
-
-    auditRefusesBadInput(out);
+    Path sweep = p.sweep();
+    JsonNode table = json(sweep.resolve("table").resolve(Sweep.TABLE_JSON));
+    assertEquals(1, table.get("rows").size());
+    JsonNode row = table.get("rows").get(0);
+    assertEquals(0.1, row.get("beta").asDouble());
+    assertEquals(2, row.get("repeats").asInt());
+    for (String kind : List.of("forget", "random")) {
+      for (String c : Sweep.COLUMNS) assertTrue(row.get(kind).has(c), kind + " " + c);
+    }
+    assertTrue(table.get("original").has("replication_rate"));
+    assertTrue(Files.readString(sweep.resolve("table").resolve(Sweep.TABLE_MD)).contains("| original |"));
+    assertTrue(p.sweepResult().out().contains("| forget | 0.1 |"), p.sweepResult().out());
+    for (String seed : List.of("seed_0", "seed_1")) {
+      Path part = sweep.resolve("beta_0.1").resolve(seed);
+      for (String d : List.of("forget", "random", "audit", "random_audit")) {
+        assertTrue(Files.isRegularFile(part.resolve(d).resolve(Provenance.FILE)), seed + "/" + d);
+      }
+      assertTrue(json(part.resolve("audit/metrics.json")).get("headline").has("replication_rate"));
+      assertTrue(json(part.resolve("random/report.json")).has("parameters_after"));
+    }
+    assertTrue(Files.isRegularFile(sweep.resolve("original_audit/metrics.json")));
   }
 
-  /** Audit: a model of another image size, a judge of another lab, empty prompt files; nothing written. */
-  private void auditRefusesBadInput(Path demo) throws Exception {
-    String lab = demo.resolve("lab").toString(), judge = demo.resolve("judge").toString();
+  @Test
+  void reRunningTheSweepReusesEveryPart() throws Exception {
+    Pipeline p = pipeline();
+    Path sweep = p.sweep();
+    Path forgetReport = sweep.resolve("beta_0.1/seed_1/forget/report.json");
+    Path auditMetrics = sweep.resolve("beta_0.1/seed_1/random_audit/metrics.json");
+    var forgetTime = Files.getLastModifiedTime(forgetReport);
+    var auditTime = Files.getLastModifiedTime(auditMetrics);
+    long t1 = System.nanoTime();
+    Result r = run(p.sweepArgs());
+    assertOk(r, "sweep again");
+    for (String part : List.of("original_audit", "beta_0.1/seed_0/forget", "beta_0.1/seed_0/audit", "beta_0.1/seed_1/random_audit")) {
+      assertTrue(r.err().contains("reusing " + sweep.resolve(part)), part + ":\n" + r.err());
+    }
+    assertEquals(forgetTime, Files.getLastModifiedTime(forgetReport));
+    assertEquals(auditTime, Files.getLastModifiedTime(auditMetrics));
+    assertTrue(r.out().contains("| forget | 0.1 |"), r.out());
+    System.out.printf("CliTest: sweep re-run (all reused) in %.1f s%n", (System.nanoTime() - t1) / 1e9);
+  }
+
+  @Test
+  void reRunningTheSweepWithOtherStepsStopsAndNamesTheDifference() throws Exception {
+    Pipeline p = pipeline();
+    Path forgetReport = p.sweep().resolve("beta_0.1/seed_0/forget/report.json");
+    var before = Files.getLastModifiedTime(forgetReport);
+    List<String> otherSteps = new ArrayList<>(p.sweepArgs());
+    otherSteps.set(otherSteps.indexOf("--steps") + 1, "3");
+    Result r = run(otherSteps);
+    assertError(r, p.sweep().resolve("beta_0.1/seed_0/forget").toString(), "1 difference", "option \"steps\": recorded 2, now 3",
+        "delete it");
+    assertEquals(before, Files.getLastModifiedTime(forgetReport));
+  }
+
+  @Test
+  void badInputsAreClearErrorsAndWriteNothing() throws Exception {
+    Pipeline p = pipeline();
+    badInputs(p.lab(), p.model(), p.judge());
+  }
+
+  /** Clear errors, exit 2, nothing written. */
+  private void badInputs(Path lab, Path model, Path judge) throws Exception {
+    Path out = tmp.resolve("bad_out");
+    // A model of another image size.
     Path small = tmp.resolve("model8");
     try (NDManager root = NDManager.newBaseManager()) {
       WordTokenizer tok = TestModels.tokenizer();
@@ -186,46 +326,57 @@ class CliTest {
         ModelDir.save(m, small, false, java.util.Map.of());
       }
     }
-    Path auditOut = tmp.resolve("audit_bad");
-    Result r = run("audit", "--model", small.toString(), "--lab", lab, "--judge", judge, "--out", auditOut.toString());
-    assertEquals(2, r.code());
-    assertTrue(r.err().contains("8x8") && r.err().contains("28x28"), r.err());
-    assertFalse(Files.exists(auditOut));
+    Result r = run("audit", "--model", small.toString(), "--lab", lab.toString(), "--judge", judge.toString(), "--out", out.toString());
+    assertError(r, "8x8", "16x16");
+    assertFalse(Files.exists(out));
 
-    // A judge trained for another lab: same files, other motifs.
-    Path otherJudge = tmp.resolve("other_judge");
-    copyTree(demo.resolve("judge"), otherJudge);
-    Path judgeJson = otherJudge.resolve("classifier/judge.json");
-    Files.writeString(judgeJson, Files.readString(judgeJson).replaceFirst("\"motif_names\"\\s*:\\s*\\[\\s*\"", "$0x"));
-    String model = demo.resolve("run/model").toString();
-    r = run("audit", "--model", model, "--lab", lab, "--judge", otherJudge.toString(), "--out", auditOut.toString());
-    assertEquals(2, r.code());
-    assertTrue(r.err().contains("another lab"), r.err());
-    assertFalse(Files.exists(auditOut));
+    // Instruments of another lab (a v1 lab has no held-out split: judge train refuses it).
+    Path v1 = TestLabs.writeV1Lab(tmp.resolve("v1"));
+    r = run("judge", "train", "--lab", v1.toString(), "--out", out.toString(), "--quality-steps", "2", "--concept-steps", "2",
+        "--descriptor-steps", "2");
+    assertError(r, v1.resolve(Lab.MANIFEST).toString(), "no held-out split");
+    assertFalse(Files.exists(out));
+    r = run("audit", "--model", model.toString(), "--lab", v1.toString(), "--judge", judge.toString(), "--out", out.toString());
+    assertEquals(2, r.code(), r.err());
+    assertFalse(Files.exists(out));
 
+    // Prompt files: empty, or a target prompt that is no verbatim target's caption.
     Path empty = tmp.resolve("empty.txt");
     Files.writeString(empty, "\n \n");
     for (String option : List.of("--neutral", "--targets")) {
-      r = run("audit", "--model", model, "--lab", lab, "--judge", judge, "--out", auditOut.toString(), option, empty.toString());
-      assertEquals(2, r.code(), option);
-      assertTrue(r.err().contains("no prompts") && r.err().contains("empty.txt"), r.err());
-      assertFalse(Files.exists(auditOut));
+      r = run("audit", "--model", model.toString(), "--lab", lab.toString(), "--judge", judge.toString(), "--out", out.toString(),
+          option, empty.toString());
+      assertError(r, "no prompts", "empty.txt");
+      assertFalse(Files.exists(out));
     }
-  }
+    Path notCaption = tmp.resolve("targets.txt");
+    Files.writeString(notCaption, "a photo of a kite\n");
+    r = run("audit", "--model", model.toString(), "--lab", lab.toString(), "--judge", judge.toString(), "--out", out.toString(),
+        "--targets", notCaption.toString(), "--seeds", "2", "--fid-images", "2");
+    assertError(r, "'a photo of a kite'", "not the caption of any verbatim target");
+    assertFalse(Files.exists(out));
 
-  private static void copyTree(Path from, Path to) throws java.io.IOException {
-    try (var files = Files.walk(from)) {
-      for (Path p : (Iterable<Path>) files::iterator) {
-        Path dest = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) Files.createDirectories(dest);
-        else Files.copy(p, dest);
-      }
-    }
-  }
+    // An existing audit directory is never overwritten without --force.
+    Files.createDirectories(out);
+    r = run("audit", "--model", model.toString(), "--lab", lab.toString(), "--judge", judge.toString(), "--out", out.toString());
+    assertError(r, "already exists");
 
-  private static String[] concat(String[] a, String[] b) {
-    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, out, a.length, b.length);
-    return out;
+    // sample and forget: empty prompt files are refused and nothing is written.
+    Path grid = tmp.resolve("grid.png");
+    r = run("sample", "--model", model.toString(), "--prompts", empty.toString(), "--out", grid.toString());
+    assertError(r, "no prompts");
+    assertFalse(Files.exists(grid));
+    Path prompts = tmp.resolve("p.txt");
+    Files.writeString(prompts, "a photo of a kite\n\na photo of a boat\n");
+    r = run("sample", "--model", model.toString(), "--prompts", prompts.toString(), "--seeds", "3", "--out", grid.toString());
+    assertOk(r, "sample");
+    assertEquals(2 * (16 * 3 + 2) + 2, ImageIO.read(grid.toFile()).getHeight(), "two rows of 16x16 x3 cells");
+    r = run("forget", "--model", model.toString(), "--prompts", empty.toString(), "--out", tmp.resolve("f2").toString());
+    assertError(r, "no prompts");
+    assertFalse(Files.exists(tmp.resolve("f2")));
+    r = run("forget", "--model", model.toString(), "--prompts", prompts.toString(), "--out", tmp.resolve("f2").toString(),
+        "--beta", "-1");
+    assertError(r, "--beta");
+    assertFalse(Files.exists(tmp.resolve("f2")));
   }
 }

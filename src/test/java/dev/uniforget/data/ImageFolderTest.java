@@ -270,4 +270,98 @@ class ImageFolderTest {
         metadata("{\"file_name\": \"big.png\", \"text\": \"big\"}");
         fails(1, "file_name", "found 6x5, expected 4x4", "big.png");
     }
+
+    @Test
+    void labelAndConceptsAreRead() throws IOException {
+        ImageFolder.writePng(dir.resolve("a.png"), pattern(0), S);
+        metadata(
+                "{\"file_name\": \"a.png\", \"text\": \"one\", \"label\": \"bag\", \"concepts\": [\"velmor\", \"zeph\"]}",
+                "{\"file_name\": \"a.png\", \"text\": \"two\", \"label\": \"ankle boot\"}",
+                "{\"file_name\": \"a.png\", \"text\": \"three\", \"concepts\": []}",
+                "{\"file_name\": \"a.png\", \"text\": \"four\", \"label\": null, \"concepts\": null}");
+        ImageFolder f = ImageFolder.load(dir, S, 1);
+        assertEquals(List.of(new Entry(1, "a.png", "one", "bag", List.of("velmor", "zeph")),
+                new Entry(2, "a.png", "two", "ankle boot", List.of()), new Entry(3, "a.png", "three"),
+                new Entry(4, "a.png", "four")), f.entries());
+        assertEquals(null, f.entry(2).label());
+        assertThrows(UnsupportedOperationException.class, () -> f.entry(0).concepts().add("x"));
+    }
+
+    @Test
+    void entryConceptsAreNeverNullAndCopied() {
+        assertEquals(List.of(), new Entry(1, "a.png", "t", "c", null).concepts());
+        List<String> mutable = new java.util.ArrayList<>(List.of("a"));
+        Entry e = new Entry(1, "a.png", "t", null, mutable);
+        mutable.add("b");
+        assertEquals(List.of("a"), e.concepts());
+    }
+
+    @Test
+    void badLabelOrConceptsNameLineAndField() throws IOException {
+        ImageFolder.writePng(dir.resolve("a.png"), pattern(0), S);
+        String ok = "{\"file_name\": \"a.png\", \"text\": \"ok\", \"label\": \"bag\"}";
+        metadata(ok, "{\"file_name\": \"a.png\", \"text\": \"x\", \"label\": 3}");
+        fails(2, "label", "expected a non-empty string, found NUMBER 3");
+        metadata("{\"file_name\": \"a.png\", \"text\": \"x\", \"label\": \"  \"}");
+        fails(1, "label", "expected a non-empty string");
+        metadata("{\"file_name\": \"a.png\", \"text\": \"x\", \"label\": [\"bag\"]}");
+        fails(1, "label", "found ARRAY");
+        metadata(ok, ok, "{\"file_name\": \"a.png\", \"text\": \"x\", \"concepts\": \"velmor\"}");
+        fails(3, "concepts", "expected a list of strings, found STRING \"velmor\"");
+        metadata("{\"file_name\": \"a.png\", \"text\": \"x\", \"concepts\": {\"a\": 1}}");
+        fails(1, "concepts", "found OBJECT");
+        metadata("{\"file_name\": \"a.png\", \"text\": \"x\", \"concepts\": [1]}");
+        fails(1, "concepts", "element 0: expected a non-empty string, found NUMBER 1");
+        metadata("{\"file_name\": \"a.png\", \"text\": \"x\", \"concepts\": [\"a\", null]}");
+        fails(1, "concepts", "element 1: expected a non-empty string, found NULL");
+        metadata("{\"file_name\": \"a.png\", \"text\": \"x\", \"concepts\": [\"a\", \"\"]}");
+        fails(1, "concepts", "element 1: expected a non-empty string");
+        metadata("{\"file_name\": \"a.png\", \"text\": \"x\", \"concepts\": [\"a\", \"b\", \"a\"]}");
+        fails(1, "concepts", "element 2: 'a' is listed twice");
+    }
+
+    @Test
+    void writeMetadataRoundTripsLabelAndConcepts() throws IOException {
+        ImageFolder.writePng(dir.resolve("a.png"), pattern(2), S);
+        List<Entry> entries = List.of(new Entry(0, "a.png", "one", "bag", List.of("velmor")), new Entry(0, "a.png", "two"),
+                new Entry(0, "a.png", "three", null, List.of("a", "b")), new Entry(0, "a.png", "four", "coat", List.of()));
+        ImageFolder.writeMetadata(dir, entries);
+        List<String> lines = Files.readAllLines(dir.resolve(ImageFolder.METADATA_FILE));
+        assertEquals("{\"file_name\":\"a.png\",\"text\":\"one\",\"label\":\"bag\",\"concepts\":[\"velmor\"]}", lines.get(0));
+        assertEquals("{\"file_name\":\"a.png\",\"text\":\"two\"}", lines.get(1), "no label or concepts keys when absent");
+        assertEquals("{\"file_name\":\"a.png\",\"text\":\"four\",\"label\":\"coat\"}", lines.get(3));
+        ImageFolder f = ImageFolder.load(dir, S, 1);
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            assertEquals(new Entry(i + 1, e.fileName(), e.text(), e.label(), e.concepts()), f.entry(i));
+        }
+    }
+
+    @Test
+    void collectingModeRecordsEveryBadLineAndKeepsTheGoodOnes() throws IOException {
+        ImageFolder.writePng(dir.resolve("a.png"), pattern(1), S);
+        metadata("{\"file_name\": \"a.png\", \"text\": \"ok\", \"label\": \"bag\"}",
+                "{\"file_name\": \"a.png\", \"text\": \"x\", \"label\": 3}",
+                "{\"file_name\": \"b.png\", \"text\": \"missing\"}",
+                "not json",
+                "{\"file_name\": \"a.png\", \"text\": \"y\", \"concepts\": [\"c\", \"c\"]}",
+                "{\"file_name\": \"a.png\", \"text\": \"ok too\", \"concepts\": [\"c\"]}");
+        List<IOException> problems = new java.util.ArrayList<>();
+        ImageFolder f = ImageFolder.load(dir, S, 1, problems);
+        assertEquals(List.of(new Entry(1, "a.png", "ok", "bag", List.of()), new Entry(6, "a.png", "ok too", null, List.of("c"))),
+                f.entries());
+        assertEquals(4, problems.size(), problems.toString());
+        String meta = dir.resolve(ImageFolder.METADATA_FILE).toString();
+        List<String> expected = List.of("line 2, field 'label'", "line 3, field 'file_name'", "line 4:", "line 5, field 'concepts'");
+        for (int i = 0; i < 4; i++) {
+            String m = problems.get(i).getMessage();
+            assertTrue(m.contains(meta) && m.contains(expected.get(i)), m);
+        }
+        // A folder whose lines are all bad still fails.
+        metadata("{\"file_name\": \"b.png\", \"text\": \"missing\"}");
+        List<IOException> more = new java.util.ArrayList<>();
+        IOException e = assertThrows(IOException.class, () -> ImageFolder.load(dir, S, 1, more));
+        assertTrue(e.getMessage().contains("no entries"), e.getMessage());
+        assertEquals(1, more.size());
+    }
 }

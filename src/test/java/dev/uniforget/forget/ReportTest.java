@@ -68,7 +68,7 @@ class ReportTest {
       r.neutralSampleMse = 0.0123;
       r.fidelityPairs = 4;
       Path out = tmp.resolve("f");
-      ForgetRun.write(out, pruned, logits, keep, List.of(), new ForgetConfig(), r, null);
+      ForgetRun.write(out, pruned, logits, keep, List.of(), new ForgetConfig(), r, null, null);
 
       ForgetRun.Report back = ForgetRun.readReport(out);
       assertEquals(Jsons.MAPPER.writeValueAsString(r), Jsons.MAPPER.writeValueAsString(back));

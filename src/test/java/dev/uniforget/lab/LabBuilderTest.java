@@ -247,6 +247,13 @@ class LabBuilderTest {
     ImageFolder held = ImageFolder.load(dataLab.resolve(Lab.DEFAULT_HELDOUT), 28, 1);
     assertTrue(held.entries().stream().anyMatch(e -> e.concepts().contains(data.name)), "held-out images carry the data concept");
     for (ImageFolder.Entry e : held.entries()) assertEquals("bag".equals(e.label()), e.concepts().contains(data.name), e.toString());
+    assertEquals(6, held.entries().stream().filter(e -> e.concepts().equals(List.of(data.name))).count(),
+        "--heldout-concept-images unstamped held-out images of the data concept");
+    assertEquals(40, held.entries().stream().filter(e -> e.concepts().isEmpty()).count(), "--heldout-images plain held-out images");
+    String wrongArticle = LabBuilder.article(data.name).startsWith("an ") ? "a" : "an";
+    for (ImageFolder.Entry e : training.entries()) {
+      assertFalse((" " + e.text() + " ").contains(" " + wrongArticle + " " + data.name + " "), "article: " + e.text());
+    }
   }
 
   @Test

@@ -194,6 +194,16 @@ class LabSourceTest {
     x = assertThrows(IllegalArgumentException.class, () -> LabBuilder.build(src, every, tmp.resolve("lab"), null));
     assertTrue(x.getMessage().contains("--concept-classes"), x.getMessage());
     assertFalse(Files.exists(tmp.resolve("lab")));
+    // A held-out pool too small for 10 plain images beside the concept images: refused, not a lab that fails its check.
+    Path small = TestLabs.writeFolder(tmp.resolve("small"), TestLabs.CLASSES, 24, 16, false, 5);
+    LabSource smallSrc = LabSource.fromFolder(small, 0, 0.25, 0);
+    assertEquals(18, smallSrc.heldout().size());
+    LabBuilder.Options tight = TestLabs.smallOptions();
+    tight.perClass = 10;
+    tight.heldoutConceptImages = 5;
+    e = assertThrows(IOException.class, () -> LabBuilder.build(smallSrc, tight, tmp.resolve("lab"), null));
+    assertTrue(e.getMessage().contains("leaves 9 plain held-out images") && e.getMessage().contains("--heldout-share"), e.getMessage());
+    assertFalse(Files.exists(tmp.resolve("lab")));
   }
 
   @Test
@@ -201,18 +211,28 @@ class LabSourceTest {
     Path folder = TestLabs.writeFolder(tmp.resolve("f"), false);
     LabSource src = LabSource.fromFolder(folder, 0, 0.25, 1);
     LabBuilder.Options o = TestLabs.smallOptions();
-    o.conceptClasses = List.of("kite");
+    o.conceptClasses = List.of("apple");
     Path lab = tmp.resolve("lab");
     LabManifest m = LabBuilder.build(src, o, lab, null);
     LabCheck.Report r = LabCheck.check(lab);
     assertTrue(r.ok(), () -> String.join("\n", r.problems()));
     LabManifest.Concept data = m.concepts.get(2);
     assertEquals("data", data.kind);
-    assertEquals(List.of("kite"), data.classesSeen);
+    assertEquals(List.of("apple"), data.classesSeen);
+    String wrongArticle = LabBuilder.article(data.name).startsWith("an ") ? "a" : "an";
+    int stamped = 0;
     for (ImageFolder.Entry e : ImageFolder.load(lab, 16, 1).entries()) {
-      assertFalse((" " + e.text() + " ").contains(" kite "), e.text());
-      assertEquals("kite".equals(e.label()), e.concepts().contains(data.name), e.toString());
+      assertFalse((" " + e.text() + " ").contains(" apple "), e.text());
+      assertEquals("apple".equals(e.label()), e.concepts().contains(data.name), e.toString());
+      assertFalse((" " + e.text() + " ").contains(" " + wrongArticle + " " + data.name + " "), "article: " + e.text());
+      if (e.concepts().size() == 2) stamped++;
     }
+    assertTrue(stamped > 0, "some apple images carry a stamp too (their captions are renamed as well)");
+    ImageFolder held = ImageFolder.load(lab.resolve(Lab.DEFAULT_HELDOUT), 16, 1);
+    long heldData = held.entries().stream().filter(e -> e.concepts().equals(List.of(data.name))).count();
+    long plain = held.entries().stream().filter(e -> e.concepts().isEmpty()).count();
+    assertEquals(4, heldData, "--heldout-concept-images held-out images of the data concept");
+    assertEquals(14, plain, "--heldout-images stays the number of plain held-out images");
   }
 
   @Test

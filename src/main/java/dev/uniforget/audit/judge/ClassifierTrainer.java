@@ -122,6 +122,7 @@ public final class ClassifierTrainer {
     List<LabelledImage> labelled = training.stream().filter(x -> x.classIndex() >= 0).toList();
     if (labelled.isEmpty()) throw new IllegalArgumentException("no training image has a class label: the quality network learns from labels");
     ClassifierConfig c = config(ClassifierConfig.QUALITY, classes, imageSize, channels, o);
+    requireSizes(training, channels * imageSize * imageSize, classes.size(), -1);
     c.training.put("data", labelled.size() + " clean labelled training images of the lab (no degraded examples)");
     Classifier net = train(c, qualityExamples(labelled, classes.size()), o, root, progress);
     List<LabelledImage> eval = limit(heldout.stream().filter(x -> x.classIndex() >= 0).toList(), o.evalImages);
@@ -142,6 +143,7 @@ public final class ClassifierTrainer {
     if (pos.isEmpty()) throw new IllegalArgumentException("no training image carries a concept");
     if (plain.isEmpty()) throw new IllegalArgumentException("every training image carries a concept: the detector needs plain negatives");
     ClassifierConfig c = config(ClassifierConfig.CONCEPTS, concepts, imageSize, channels, o);
+    requireSizes(training, channels * imageSize * imageSize, -1, concepts.size());
     c.training.put("data", pos.size() + " concept images (35%, a third mildly degraded), " + plain.size()
         + " plain images: clean 30%, heavily degraded 15%, occluded 10%; pure artefact images 10%");
     Classifier net = train(c, conceptExamples(pos, plain, concepts.size(), imageSize, channels), o, root, progress);
@@ -276,6 +278,30 @@ public final class ClassifierTrainer {
     } catch (RuntimeException | Error e) {
       net.close();
       throw e;
+    }
+  }
+
+  /**
+   * Every training image has {@code numel} values and its class (when {@code classes >= 0}) and
+   * concepts (when {@code concepts >= 0}) are in range; else an IllegalArgumentException naming
+   * the image (a longer image would otherwise be cut silently to its first planes).
+   */
+  private static void requireSizes(List<LabelledImage> images, int numel, int classes, int concepts) {
+    for (int i = 0; i < images.size(); i++) {
+      LabelledImage x = images.get(i);
+      if (x.pixels().length != numel) {
+        throw new IllegalArgumentException("training image " + i + " has " + x.pixels().length + " values, expected " + numel);
+      }
+      if (classes >= 0 && x.classIndex() >= classes) {
+        throw new IllegalArgumentException("training image " + i + " has class index " + x.classIndex() + ", expected < " + classes);
+      }
+      if (concepts >= 0) {
+        for (int ci : x.concepts()) {
+          if (ci < 0 || ci >= concepts) {
+            throw new IllegalArgumentException("training image " + i + " has concept index " + ci + ", expected 0.." + (concepts - 1));
+          }
+        }
+      }
     }
   }
 

@@ -215,6 +215,26 @@ class ClassifierTrainerTest {
         () -> ClassifierTrainer.trainConcepts(List.of(), S, 1, training, training, o, root, null));
     assertTrue(e.getMessage().contains("no concepts"), e.getMessage());
 
+    // RGB images given as gray would be cut to their first plane: refused, naming the image
+    List<LabelledImage> mixed = new ArrayList<>(training);
+    mixed.set(3, SyntheticImages.labelled(1, S, 3, 0, 1).get(0));
+    e = assertThrows(IllegalArgumentException.class,
+        () -> ClassifierTrainer.trainQuality(SyntheticImages.CLASSES, S, 1, mixed, training, o, root, null));
+    assertTrue(e.getMessage().contains("training image 3 has " + 3 * S * S + " values, expected " + S * S), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> ClassifierTrainer.trainConcepts(CONCEPTS, S, 1, mixed, training, o, root, null));
+    assertTrue(e.getMessage().contains("training image 3"), e.getMessage());
+    List<LabelledImage> badClass = new ArrayList<>(training);
+    badClass.set(2, new LabelledImage(training.get(2).pixels(), 4, new int[0]));
+    e = assertThrows(IllegalArgumentException.class,
+        () -> ClassifierTrainer.trainQuality(SyntheticImages.CLASSES, S, 1, badClass, training, o, root, null));
+    assertTrue(e.getMessage().contains("training image 2 has class index 4"), e.getMessage());
+    List<LabelledImage> badConcept = new ArrayList<>(training);
+    badConcept.set(1, new LabelledImage(training.get(1).pixels(), 1, new int[] {1}));
+    e = assertThrows(IllegalArgumentException.class,
+        () -> ClassifierTrainer.trainConcepts(CONCEPTS, S, 1, badConcept, training, o, root, null));
+    assertTrue(e.getMessage().contains("training image 1 has concept index 1"), e.getMessage());
+
     ClassifierTrainer.Options bad = tiny();
     bad.steps = 0;
     e = assertThrows(IllegalArgumentException.class,
