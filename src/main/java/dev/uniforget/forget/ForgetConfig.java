@@ -62,6 +62,6 @@ public final class ForgetConfig {
 
   /** Cosine learning-rate schedule from {@code learningRate} to 0. */
   public float learningRateAt(int step) {
-    return dev.uniforget.train.AdamW.warmupCosine(learningRate, 0, steps, step, 0);
+    return dev.uniforget.nn.AdamW.warmupCosine(learningRate, 0, steps, step, 0);
   }
 }

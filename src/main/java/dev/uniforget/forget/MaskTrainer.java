@@ -10,13 +10,12 @@ import dev.uniforget.model.TextEncoding;
 import dev.uniforget.model.UnitGroup;
 import dev.uniforget.model.UnitMasks;
 import dev.uniforget.sampling.EulerSampler;
-import dev.uniforget.sampling.Seeds;
-import dev.uniforget.train.AdamW;
+import dev.uniforget.nn.TrainingStep;
+import dev.uniforget.nn.AdamW;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * UniForget mask training: for batches of (neutral prompt, noise) pairs, the masked model's
@@ -61,34 +60,33 @@ public final class MaskTrainer {
     List<StepLog> log = new ArrayList<>();
     try (AdamW adam = new AdamW(logits.store(), root, 0.9f, 0.999f)) {
       for (int step = 0; step < cfg.steps; step++) {
-        SplittableRandom rng = new SplittableRandom(Seeds.mix(cfg.seed, step));
-        int b = cfg.batchSize;
-        List<String> batchPrompts = new ArrayList<>(b);
-        long[] batchSeeds = new long[b];
-        float[] target = new float[b * numel];
-        for (int i = 0; i < b; i++) {
-          int k = rng.nextInt(pool.size());
-          batchPrompts.add(pool.prompts().get(k));
-          batchSeeds[i] = pool.seeds()[k];
-          System.arraycopy(pool.originals()[k], 0, target, i * numel, numel);
-        }
-        Map<String, float[]> noise = logits.drawNoise(rng);
-        double mse, reg;
-        try (NDManager m = root.newSubManager()) {
-          TextEncoding text = EulerSampler.encodeForGuidance(model, m, batchPrompts, s.guidance());
-          NDArray x0 = EulerSampler.noise(m, model, batchSeeds);
-          NDArray tgt = m.create(target, new Shape(b, c, size, size));
-          mse = SamplerBackprop.backward(model, m, x0, tgt, text, s, mm -> logits.sampled(mm, noise));
-          try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray r = logits.sparsity(m);
-            reg = r.getFloat();
-            gc.backward(dev.uniforget.nn.Layers.scale(r, cfg.beta));
-          }
-          adam.step(logits.store(), cfg.learningRateAt(step), cfg.weightDecay, m);
-        }
-        if (!Double.isFinite(mse) || !Double.isFinite(reg)) {
-          throw new IllegalStateException("mask training diverged: loss is not finite at step " + (step + 1));
-        }
+        double[] parts = new double[2]; // mse, sparsity term
+        TrainingStep.run("mask training", step, cfg.seed, logits.store(), adam, cfg.learningRateAt(step), cfg.weightDecay, root,
+            (m, rng) -> {
+              int b = cfg.batchSize;
+              List<String> batchPrompts = new ArrayList<>(b);
+              long[] batchSeeds = new long[b];
+              float[] target = new float[b * numel];
+              for (int i = 0; i < b; i++) {
+                int k = rng.nextInt(pool.size());
+                batchPrompts.add(pool.prompts().get(k));
+                batchSeeds[i] = pool.seeds()[k];
+                System.arraycopy(pool.originals()[k], 0, target, i * numel, numel);
+              }
+              Map<String, float[]> noise = logits.drawNoise(rng);
+              TextEncoding text = EulerSampler.encodeForGuidance(model, m, batchPrompts, s.guidance());
+              NDArray x0 = EulerSampler.noise(m, model, batchSeeds);
+              NDArray tgt = m.create(target, new Shape(b, c, size, size));
+              // Gradients of the MSE (through every sampler step) and of beta * R add up on the logits.
+              parts[0] = SamplerBackprop.backward(model, m, x0, tgt, text, s, mm -> logits.sampled(mm, noise));
+              try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray r = logits.sparsity(m);
+                parts[1] = r.getFloat();
+                gc.backward(dev.uniforget.nn.Layers.scale(r, cfg.beta));
+              }
+              return parts[0] + cfg.beta * parts[1];
+            });
+        double mse = parts[0], reg = parts[1];
         StepLog line = new StepLog(step + 1, mse, reg, mse + cfg.beta * reg, keptShare(logits));
         log.add(line);
         if (listener != null) listener.onStep(line, cfg.steps);

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.uniforget.model.FlowModel;
 import dev.uniforget.model.UnitMasks;
 import dev.uniforget.sampling.EulerSampler;
-import dev.uniforget.sampling.Seeds;
+import dev.uniforget.nn.Seeds;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -112,7 +112,7 @@ public final class Repeats {
     double ss = 0;
     for (double v : values) ss += (v - s.mean) * (v - s.mean);
     s.sd = Math.sqrt(ss / (s.n - 1));
-    s.t = StudentT.quantile((1 + LEVEL) / 2, s.n - 1);
+    s.t = dev.uniforget.stats.SmallSample.tQuantile((1 + LEVEL) / 2, s.n - 1);
     double half = s.t * s.sd / Math.sqrt(s.n);
     s.ciLow = s.mean - half;
     s.ciHigh = s.mean + half;

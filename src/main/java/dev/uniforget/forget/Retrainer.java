@@ -8,11 +8,11 @@ import ai.djl.training.GradientCollector;
 import dev.uniforget.model.FlowModel;
 import dev.uniforget.model.TextEncoding;
 import dev.uniforget.model.UnitMasks;
-import dev.uniforget.sampling.Seeds;
-import dev.uniforget.train.AdamW;
+import dev.uniforget.nn.Seeds;
+import dev.uniforget.nn.TrainingStep;
+import dev.uniforget.nn.AdamW;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 
 /**
@@ -35,32 +35,29 @@ public final class Retrainer {
     pruned.params().setRequiresGradient(true);
     try (AdamW adam = new AdamW(pruned.params(), root, 0.9f, 0.999f)) {
       for (int step = 0; step < steps; step++) {
-        SplittableRandom rng = new SplittableRandom(Seeds.mix(seed ^ 0x5EED, step));
-        String[] prompts = new String[batchSize];
-        float[] xt = new float[batchSize * numel];
-        float[] t = new float[batchSize];
-        float[] e = new float[numel];
-        for (int i = 0; i < batchSize; i++) {
-          int k = rng.nextInt(pool.size());
-          prompts[i] = rng.nextDouble() < 0.1 ? "" : pool.prompts().get(k);
-          t[i] = (float) (1 / (1 + Math.exp(-Seeds.gaussian(rng))));
-          Seeds.fillGaussian(rng, e, 0, numel);
-          float[] x0 = pool.originals()[k];
-          for (int j = 0; j < numel; j++) xt[i * numel + j] = (1 - t[i]) * x0[j] + t[i] * e[j];
-        }
-        try (NDManager m = root.newSubManager()) {
+        double loss = TrainingStep.run("retraining", step, seed ^ 0x5EED, pruned.params(), adam, learningRate, 0f, root, (m, rng) -> {
+          String[] prompts = new String[batchSize];
+          float[] xt = new float[batchSize * numel];
+          float[] t = new float[batchSize];
+          float[] e = new float[numel];
+          for (int i = 0; i < batchSize; i++) {
+            int k = rng.nextInt(pool.size());
+            prompts[i] = rng.nextDouble() < 0.1 ? "" : pool.prompts().get(k);
+            t[i] = (float) (1 / (1 + Math.exp(-Seeds.gaussian(rng))));
+            Seeds.fillGaussian(rng, e, 0, numel);
+            float[] x0 = pool.originals()[k];
+            for (int j = 0; j < numel; j++) xt[i * numel + j] = (1 - t[i]) * x0[j] + t[i] * e[j];
+          }
           NDArray x = m.create(xt, new Shape(batchSize, c, size, size));
           NDArray teacher = original.velocity(x, t, original.encodeText(original.tokenize(m, prompts)), UnitMasks.NONE);
-          float loss;
           try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             TextEncoding text = pruned.encodeText(pruned.tokenize(m, prompts));
             NDArray l = pruned.velocity(x, t, text, keepMasks).sub(teacher).square().mean();
             gc.backward(l);
-            loss = l.getFloat();
+            return l.getFloat();
           }
-          adam.step(pruned.params(), learningRate, 0f, m);
-          losses.add(loss);
-        }
+        });
+        losses.add((float) loss);
         if (progress != null) progress.accept(step + 1);
       }
     } finally {

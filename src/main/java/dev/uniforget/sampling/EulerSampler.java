@@ -1,5 +1,6 @@
 package dev.uniforget.sampling;
 
+import dev.uniforget.nn.Seeds;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;

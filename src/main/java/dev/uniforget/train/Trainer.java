@@ -1,5 +1,6 @@
 package dev.uniforget.train;
 
+import dev.uniforget.nn.AdamW;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -13,7 +14,8 @@ import dev.uniforget.model.TextEncoding;
 import dev.uniforget.model.UnitMasks;
 import dev.uniforget.model.WordTokenizer;
 import dev.uniforget.nn.ParameterStore;
-import dev.uniforget.sampling.Seeds;
+import dev.uniforget.nn.Seeds;
+import dev.uniforget.nn.TrainingStep;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,11 +132,13 @@ public final class Trainer implements AutoCloseable {
   /** Trains until the configured number of steps, checkpointing; returns the final model dir. */
   public Path run(Listener listener) throws IOException {
     while (step < cfg.steps) {
-      float loss = trainStep();
-      if (!Float.isFinite(loss)) {
+      float loss;
+      try {
+        loss = trainStep();
+      } catch (TrainingStep.Diverged e) {
         throw new IOException(String.format(
             "training diverged: loss is %s at step %d; the last good checkpoint (step %d) is kept in %s",
-            loss, step + 1, lastCheckpointStep(), runDir.resolve(CHECKPOINT)));
+            e.loss, step + 1, lastCheckpointStep(), runDir.resolve(CHECKPOINT)), e);
       }
       step++;
       lastLoss = loss;
@@ -152,44 +156,47 @@ public final class Trainer implements AutoCloseable {
     }
   }
 
-  /** One optimisation step on the batch of the current step; returns its loss. */
+  /**
+   * One optimisation step on the batch of the current step ({@link TrainingStep}: its own random
+   * stream, AdamW, then the EMA); returns its loss. A non-finite loss makes no update and throws
+   * {@link TrainingStep.Diverged}.
+   */
   public float trainStep() {
     int b = cfg.batchSize, numel = data.imageNumel(), l = data.maxTokens();
-    SplittableRandom rng = new SplittableRandom(Seeds.mix(cfg.seed, step));
-    float[] xt = new float[b * numel];
-    float[] target = new float[b * numel];
-    float[] noise = new float[numel];
-    long[] tokens = new long[b * l];
-    float[] t = new float[b];
-    for (int i = 0; i < b; i++) {
-      int idx = rng.nextInt(data.size());
-      t[i] = sampleTime(rng);
-      boolean drop = rng.nextFloat() < cfg.captionDropout;
-      if (!drop) System.arraycopy(data.tokens(), idx * l, tokens, i * l, l);
-      Seeds.fillGaussian(rng, noise, 0, numel);
-      for (int j = 0; j < numel; j++) {
-        float x0 = data.images()[idx * numel + j];
-        xt[i * numel + j] = (1 - t[i]) * x0 + t[i] * noise[j];
-        target[i * numel + j] = noise[j] - x0;
-      }
-    }
-    int c = model.config().channels, s = model.config().imageSize;
-    try (NDManager m = root.newSubManager()) {
-      NDArray x = m.create(xt, new Shape(b, c, s, s));
-      NDArray v = m.create(target, new Shape(b, c, s, s));
-      NDArray tok = m.create(tokens, new Shape(b, l));
-      float lossValue;
-      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        TextEncoding text = model.encodeText(tok);
-        NDArray loss = model.velocity(x, t, text, UnitMasks.NONE).sub(v).square().mean();
-        gc.backward(loss);
-        lossValue = loss.getFloat();
-      }
-      if (!Float.isFinite(lossValue)) return lossValue;
-      adam.step(model.params(), cfg.learningRateAt(step), cfg.weightDecay, m);
-      if (ema != null) updateEma(m);
-      return lossValue;
-    }
+    return (float) TrainingStep.run("training", step, cfg.seed, model.params(), adam, cfg.learningRateAt(step), cfg.weightDecay, root,
+        (m, rng) -> {
+          float[] xt = new float[b * numel];
+          float[] target = new float[b * numel];
+          float[] noise = new float[numel];
+          long[] tokens = new long[b * l];
+          float[] t = new float[b];
+          for (int i = 0; i < b; i++) {
+            int idx = rng.nextInt(data.size());
+            t[i] = sampleTime(rng);
+            boolean drop = rng.nextFloat() < cfg.captionDropout;
+            if (!drop) System.arraycopy(data.tokens(), idx * l, tokens, i * l, l);
+            Seeds.fillGaussian(rng, noise, 0, numel);
+            for (int j = 0; j < numel; j++) {
+              float x0 = data.images()[idx * numel + j];
+              xt[i * numel + j] = (1 - t[i]) * x0 + t[i] * noise[j];
+              target[i * numel + j] = noise[j] - x0;
+            }
+          }
+          int c = model.config().channels, s = model.config().imageSize;
+          NDArray x = m.create(xt, new Shape(b, c, s, s));
+          NDArray v = m.create(target, new Shape(b, c, s, s));
+          NDArray tok = m.create(tokens, new Shape(b, l));
+          float lossValue;
+          try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            TextEncoding text = model.encodeText(tok);
+            NDArray loss = model.velocity(x, t, text, UnitMasks.NONE).sub(v).square().mean();
+            gc.backward(loss);
+            lossValue = loss.getFloat();
+          }
+          return lossValue;
+        }, m -> {
+          if (ema != null) updateEma(m);
+        });
   }
 
   private float sampleTime(SplittableRandom rng) {

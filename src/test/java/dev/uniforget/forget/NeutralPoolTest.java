@@ -10,7 +10,7 @@ import dev.uniforget.model.FlowModel;
 import dev.uniforget.model.TestModels;
 import dev.uniforget.model.WordTokenizer;
 import dev.uniforget.sampling.EulerSampler;
-import dev.uniforget.sampling.Seeds;
+import dev.uniforget.nn.Seeds;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -18,14 +18,14 @@ class RepeatsStatsTest {
       {7, 2.3646243}, {8, 2.3060041}, {9, 2.2621572}, {10, 2.2281389}, {15, 2.1314495}, {20, 2.0859634},
       {29, 2.0452296}, {30, 2.0422725}, {60, 2.0002978}, {120, 1.9799304}, {1000, 1.9623391}
     };
-    for (double[] row : table) assertEquals(row[1], StudentT.quantile(0.975, row[0]), 1e-6, "df " + row[0]);
-    assertEquals(6.3137515, StudentT.quantile(0.95, 1), 1e-6);
-    assertEquals(2.0150484, StudentT.quantile(0.95, 5), 1e-6);
-    assertEquals(-4.3026527, StudentT.quantile(0.025, 2), 1e-6);
-    assertEquals(0, StudentT.quantile(0.5, 3), 0);
-    assertEquals(1.0, StudentT.quantile(0.75, 1), 1e-9); // Cauchy: tan(pi/4)
-    assertThrows(IllegalArgumentException.class, () -> StudentT.quantile(1, 3));
-    assertThrows(IllegalArgumentException.class, () -> StudentT.quantile(0.9, 0));
+    for (double[] row : table) assertEquals(row[1], dev.uniforget.stats.SmallSample.tQuantile(0.975, row[0]), 1e-6, "df " + row[0]);
+    assertEquals(6.3137515, dev.uniforget.stats.SmallSample.tQuantile(0.95, 1), 1e-6);
+    assertEquals(2.0150484, dev.uniforget.stats.SmallSample.tQuantile(0.95, 5), 1e-6);
+    assertEquals(-4.3026527, dev.uniforget.stats.SmallSample.tQuantile(0.025, 2), 1e-6);
+    assertEquals(0, dev.uniforget.stats.SmallSample.tQuantile(0.5, 3), 0);
+    assertEquals(1.0, dev.uniforget.stats.SmallSample.tQuantile(0.75, 1), 1e-9); // Cauchy: tan(pi/4)
+    assertThrows(IllegalArgumentException.class, () -> dev.uniforget.stats.SmallSample.tQuantile(1, 3));
+    assertThrows(IllegalArgumentException.class, () -> dev.uniforget.stats.SmallSample.tQuantile(0.9, 0));
   }
 
   @Test

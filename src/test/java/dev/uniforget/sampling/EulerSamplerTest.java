@@ -1,5 +1,6 @@
 package dev.uniforget.sampling;
 
+import dev.uniforget.nn.Seeds;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

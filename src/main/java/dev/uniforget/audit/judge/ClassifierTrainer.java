@@ -6,8 +6,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.uniforget.nn.Layers;
-import dev.uniforget.sampling.Seeds;
-import dev.uniforget.train.AdamW;
+import dev.uniforget.nn.TrainingStep;
+import dev.uniforget.nn.Seeds;
+import dev.uniforget.nn.AdamW;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -243,30 +244,28 @@ public final class ClassifierTrainer {
       net.params().setRequiresGradient(true);
       try (AdamW adam = new AdamW(net.params(), root, 0.9f, 0.999f)) {
         for (int step = 0; step < o.steps; step++) {
-          SplittableRandom rng = new SplittableRandom(Seeds.mix(o.seed, step));
-          int b = o.batchSize;
-          float[] px = new float[b * numel], target = new float[b * k];
-          for (int i = 0; i < b; i++) {
-            Example e = data.next(rng);
-            System.arraycopy(e.pixels(), 0, px, i * numel, numel);
-            System.arraycopy(e.target(), 0, target, i * k, k);
-          }
-          try (NDManager m = root.newSubManager()) {
-            NDArray x = m.create(px, new Shape(b, numel));
-            NDArray t = m.create(target, new Shape(b, k));
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-              NDArray z = net.logits(x);
-              NDArray l = c.multiLabel()
-                  // binary cross-entropy with logits: softplus(z) - t z (softplus in its stable
-                  // form relu(z) + log(1 + exp(-|z|))), mean over batch and labels
-                  ? Layers.scale(ai.djl.nn.Activation.relu(z).add(z.abs().neg().exp().add(1f).log()).sub(z.mul(t)).sum(), 1.0 / (b * k))
-                  : Layers.scale(z.logSoftmax(1).mul(t).sum(), -1.0 / b);
-              gc.backward(l);
-              loss = l.getFloat();
-            }
-            if (!Float.isFinite(loss)) throw new IllegalStateException(c.role + " classifier training diverged: loss " + loss + " at step " + (step + 1));
-            adam.step(net.params(), o.learningRateAt(step), o.weightDecay, m);
-          }
+          loss = (float) TrainingStep.run(c.role + " classifier training", step, o.seed, net.params(), adam,
+              o.learningRateAt(step), o.weightDecay, root, (m, rng) -> {
+                int b = o.batchSize;
+                float[] px = new float[b * numel], target = new float[b * k];
+                for (int i = 0; i < b; i++) {
+                  Example e = data.next(rng);
+                  System.arraycopy(e.pixels(), 0, px, i * numel, numel);
+                  System.arraycopy(e.target(), 0, target, i * k, k);
+                }
+                NDArray x = m.create(px, new Shape(b, numel));
+                NDArray t = m.create(target, new Shape(b, k));
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                  NDArray z = net.logits(x);
+                  NDArray l = c.multiLabel()
+                      // binary cross-entropy with logits: softplus(z) - t z (softplus in its stable
+                      // form relu(z) + log(1 + exp(-|z|))), mean over batch and labels
+                      ? Layers.scale(ai.djl.nn.Activation.relu(z).add(z.abs().neg().exp().add(1f).log()).sub(z.mul(t)).sum(), 1.0 / (b * k))
+                      : Layers.scale(z.logSoftmax(1).mul(t).sum(), -1.0 / b);
+                  gc.backward(l);
+                  return l.getFloat();
+                }
+              });
           if (progress != null) progress.accept(step + 1);
         }
       }

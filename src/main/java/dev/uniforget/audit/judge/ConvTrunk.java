@@ -11,7 +11,7 @@ import dev.uniforget.io.Dirs;
 import dev.uniforget.io.Jsons;
 import dev.uniforget.nn.Layers;
 import dev.uniforget.nn.ParameterStore;
-import dev.uniforget.sampling.Seeds;
+import dev.uniforget.nn.Seeds;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package dev.uniforget.audit.judge;
 
-import dev.uniforget.sampling.Seeds;
+import dev.uniforget.nn.Seeds;
 import java.util.SplittableRandom;
 
 /**

@@ -47,7 +47,7 @@ public final class DescriptorConfig {
 
   /** Whether {@code image} is one of the training images the descriptor was kept from seeing. */
   public boolean heldOutFromTraining(float[] image) {
-    return heldoutOneIn > 0 && Math.floorMod(dev.uniforget.sampling.Seeds.mix(splitSeed, java.util.Arrays.hashCode(image)), heldoutOneIn) == 0;
+    return heldoutOneIn > 0 && Math.floorMod(dev.uniforget.nn.Seeds.mix(splitSeed, java.util.Arrays.hashCode(image)), heldoutOneIn) == 0;
   }
 
   private static void check(boolean ok, String field, String expected, Object found) {

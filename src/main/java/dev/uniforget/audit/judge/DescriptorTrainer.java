@@ -5,8 +5,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.uniforget.sampling.Seeds;
-import dev.uniforget.train.AdamW;
+import dev.uniforget.nn.Seeds;
+import dev.uniforget.nn.TrainingStep;
+import dev.uniforget.nn.AdamW;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -113,7 +114,6 @@ public final class DescriptorTrainer {
       try (AdamW adam = new AdamW(d.params(), root, 0.9f, 0.999f)) {
         for (int step = 0; step < o.steps; step++) {
           loss = step(d, images, o, step, adam, root);
-          if (!Float.isFinite(loss)) throw new IllegalStateException("descriptor training diverged: loss " + loss + " at step " + (step + 1));
           if (progress != null) progress.accept(step + 1);
         }
       }
@@ -132,26 +132,23 @@ public final class DescriptorTrainer {
 
   private static float step(CopyDescriptor d, List<float[]> images, Options o, int step, AdamW adam, NDManager root) {
     int size = o.imageSize, numel = o.channels * size * size;
-    SplittableRandom rng = new SplittableRandom(Seeds.mix(o.seed, step));
-    int[] pick = sample(images.size(), Math.min(o.batchSize, images.size()), rng);
-    int b = pick.length;
-    float[] px = new float[2 * b * numel];
-    for (int i = 0; i < b; i++) {
-      float[] img = images.get(pick[i]);
-      System.arraycopy(Degradations.augmentView(img, size, rng), 0, px, i * numel, numel);
-      System.arraycopy(Degradations.augmentView(img, size, rng), 0, px, (b + i) * numel, numel);
-    }
-    try (NDManager m = root.newSubManager()) {
-      NDArray x = m.create(px, new Shape(2L * b, o.channels, size, size));
-      float value;
-      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        NDArray loss = Losses.ntXent(d.embed(x), o.temperature);
-        gc.backward(loss);
-        value = loss.getFloat();
-      }
-      if (Float.isFinite(value)) adam.step(d.params(), o.learningRateAt(step), o.weightDecay, m);
-      return value;
-    }
+    return (float) TrainingStep.run("descriptor training", step, o.seed, d.params(), adam, o.learningRateAt(step), o.weightDecay,
+        root, (m, rng) -> {
+          int[] pick = sample(images.size(), Math.min(o.batchSize, images.size()), rng);
+          int b = pick.length;
+          float[] px = new float[2 * b * numel];
+          for (int i = 0; i < b; i++) {
+            float[] img = images.get(pick[i]);
+            System.arraycopy(Degradations.augmentView(img, size, rng), 0, px, i * numel, numel);
+            System.arraycopy(Degradations.augmentView(img, size, rng), 0, px, (b + i) * numel, numel);
+          }
+          NDArray x = m.create(px, new Shape(2L * b, o.channels, size, size));
+          try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray loss = Losses.ntXent(d.embed(x), o.temperature);
+            gc.backward(loss);
+            return loss.getFloat();
+          }
+        });
   }
 
   /**

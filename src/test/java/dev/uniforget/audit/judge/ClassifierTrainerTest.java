@@ -167,7 +167,7 @@ class ClassifierTrainerTest {
     ClassifierTrainer.Examples quality = ClassifierTrainer.qualityExamples(training, SyntheticImages.CLASSES.size());
     java.util.Set<Bits> seen = new java.util.HashSet<>();
     for (int step = 0; step < 50; step++) {
-      SplittableRandom rng = new SplittableRandom(dev.uniforget.sampling.Seeds.mix(11, step)); // as the trainer seeds a step
+      SplittableRandom rng = new SplittableRandom(dev.uniforget.nn.Seeds.mix(11, step)); // as the trainer seeds a step
       for (int i = 0; i < 32; i++) {
         ClassifierTrainer.Example e = quality.next(rng);
         Bits key = new Bits(e.pixels());

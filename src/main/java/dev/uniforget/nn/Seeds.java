@@ -1,4 +1,4 @@
-package dev.uniforget.sampling;
+package dev.uniforget.nn;
 
 import java.util.SplittableRandom;
 

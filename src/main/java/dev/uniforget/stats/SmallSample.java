@@ -1,4 +1,4 @@
-package dev.uniforget.audit.stats;
+package dev.uniforget.stats;
 
 /**
  * Intervals for a mean over a few repeats (e.g. three mask seeds), where a bootstrap would be

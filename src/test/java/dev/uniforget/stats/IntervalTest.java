@@ -1,4 +1,4 @@
-package dev.uniforget.audit.stats;
+package dev.uniforget.stats;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,6 @@
-package dev.uniforget.audit.stats;
+package dev.uniforget.stats;
+
+import dev.uniforget.audit.stats.Roc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

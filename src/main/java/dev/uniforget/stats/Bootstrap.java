@@ -1,4 +1,4 @@
-package dev.uniforget.audit.stats;
+package dev.uniforget.stats;
 
 import java.util.SplittableRandom;
 import java.util.function.BiFunction;

@@ -1,8 +1,7 @@
-package dev.uniforget.train;
+package dev.uniforget.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.uniforget.nn.ParameterStore;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
