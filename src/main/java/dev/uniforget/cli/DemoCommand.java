@@ -60,6 +60,12 @@ final class DemoCommand implements Callable<Integer> {
       "for it and the audit prints it)."})
   int descriptorSteps = 1500;
 
+  @Option(names = "--quality-steps", description = "Quality network training steps (default: ${DEFAULT-VALUE}).")
+  int qualitySteps = new Instruments.Options().quality.steps;
+
+  @Option(names = "--concept-steps", description = "Concept detector training steps (default: ${DEFAULT-VALUE}).")
+  int conceptSteps = new Instruments.Options().concepts.steps;
+
   @Option(names = "--fid-images", description = "Neutral generations for the audit's FID (default: ${DEFAULT-VALUE}).")
   int fidImages = 1000;
 
@@ -140,8 +146,8 @@ final class DemoCommand implements Callable<Integer> {
     // The audit: instruments for this lab (trained once, from the lab alone), then the full measurement.
     Path judge = out.resolve("judge");
     try (Progress.Bars bars = Progress.bars()) {
-      Instruments.reuseOrTrain(lab, judge, JudgeCommand.Train.options(new Instruments.Options().quality.steps,
-          new Instruments.Options().concepts.steps, descriptorSteps, new Instruments.Options().descriptor.heldoutOneIn, 0), bars);
+      Instruments.reuseOrTrain(lab, judge, JudgeCommand.Train.options(qualitySteps, conceptSteps, descriptorSteps,
+          new Instruments.Options().descriptor.heldoutOneIn, 0), bars);
     }
     long tJudge = System.nanoTime();
     AuditRun.Request ar = auditRequest(modelDir, lab, judge, out.resolve("audit"), null);

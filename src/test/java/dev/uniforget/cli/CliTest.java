@@ -379,4 +379,35 @@ class CliTest {
     assertError(r, "--beta");
     assertFalse(Files.exists(tmp.resolve("f2")));
   }
+
+  /**
+   * The main job end to end on Fashion-MNIST with a tiny model: lab, training, grids, instruments,
+   * audit, forget, audit against the original; a second run reuses every part (provenance) and
+   * prints the same verdict.
+   */
+  @Test
+  void demoRunsEndToEndAndReusesItsPartsOnReRun() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(dev.uniforget.data.FashionMnist.DEFAULT_DIR),
+        "Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)");
+    Path out = tmp.resolve("demo");
+    String[] args = {"demo", "--out", out.toString(), "--per-class", "12", "--duplicates", "4", "--motif-images", "15",
+        "--steps", "20", "--batch-size", "16", "--hidden-size", "32", "--depth", "1", "--heads", "2", "--text-layers", "1",
+        "--quality-steps", "20", "--concept-steps", "20", "--descriptor-steps", "10", "--fid-images", "20",
+        "--forget-steps", "2", "--seeds", "2"};
+    Result first = run(args);
+    assertEquals(0, first.code(), first.err());
+    for (String f : List.of("lab/manifest.json", "lab/heldout/metadata.jsonl", "run/model/config.json", "grids/targets.png",
+        "judge/quality/classifier.json", "audit/report.html", "forget_beta_0.1/model/config.json",
+        "audit_after_forget/metrics.json", "demo_summary.json")) {
+      assertTrue(Files.isRegularFile(out.resolve(f)), f);
+    }
+    JsonNode after = Jsons.MAPPER.readTree(out.resolve("audit_after_forget/metrics.json").toFile());
+    assertEquals("uniforget-audit/2", after.get("format").asText());
+    assertTrue(after.get("intervals").has("concept_rate"), "the headline carries intervals");
+    long auditTime = Files.getLastModifiedTime(out.resolve("audit/metrics.json")).toMillis();
+    Result second = run(args);
+    assertEquals(0, second.code(), second.err());
+    assertEquals(auditTime, Files.getLastModifiedTime(out.resolve("audit/metrics.json")).toMillis(), "the audit was reused");
+    assertTrue(second.out().contains("AUDIT after UniForget"), second.out());
+  }
 }
