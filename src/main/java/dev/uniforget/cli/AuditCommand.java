@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
       "train`): verbatim replication (copy descriptor or aligned pixel d1/d2, thresholds calibrated",
       "on the lab's held-out images; nearest-is-own; the strict d1/d2 test), seed collapse,",
       "protected-concept rate, text-conditional magnitude (ROC AUC), FID and KID against held-out",
-      "images, prompt alignment and diversity, each with a 95% bootstrap interval. Writes",
+      "images, prompt alignment and diversity, each with a 95%% bootstrap interval. Writes",
       "OUT/metrics.json, OUT/report.html, charts and OUT/provenance.json.",
       "Prompt sets come from the lab's manifest unless given as files."
     })

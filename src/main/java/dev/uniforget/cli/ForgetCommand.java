@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
       "(+ beta * mean sigmoid(0.4 l + 1)); binarize (mask > 0.5, or --keep-ratio) and prune.",
       "Inputs are a model and a prompt file only: it is never told what is memorized.",
       "Writes OUT/model (the pruned model), OUT/mask/ (logits, keep, training log) and OUT/report.json;",
-      "with --repeats R > 1, OUT/seed_<s>/ per mask seed s and OUT/repeats.json (mean, sd, 95% t-interval)."
+      "with --repeats R > 1, OUT/seed_<s>/ per mask seed s and OUT/repeats.json (mean, sd, 95%% t-interval)."
     })
 final class ForgetCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "Model directory to prune (never modified).")

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
     description = {
       "For each beta: UniForget with --repeats mask seeds, one random control per seed (the same",
       "units per group, drawn at random), each model audited the same way; one table of means with",
-      "95% t-intervals over the seeds (OUT/table/sweep.md, sweep.json, plots vs beta). Every part",
+      "95%% t-intervals over the seeds (OUT/table/sweep.md, sweep.json, plots vs beta). Every part",
       "records what made it: re-running reuses a part only when its inputs (content hashes),",
       "options and code match, and stops with the differences otherwise."
     })
