@@ -91,7 +91,6 @@ public final class Audit {
 
   /** The images behind the numbers, for the report. */
   public static final class Evidence {
-    public int imageSize;
     public final List<List<float[]>> targetSamples = new ArrayList<>();
     public final List<float[]> targetOwnImages = new ArrayList<>();
     public final List<double[]> targetRatios = new ArrayList<>();
@@ -137,7 +136,6 @@ public final class Audit {
 
     AuditMetrics mt = new AuditMetrics();
     Evidence ev = new Evidence();
-    ev.imageSize = size;
     mt.seedsPerPrompt = o.seeds;
     long t0 = System.nanoTime();
 

@@ -130,7 +130,7 @@ public final class UniForget {
   public static dev.uniforget.io.Provenance provenance(Path modelDir, List<String> neutralPrompts, Options o) throws IOException {
     ForgetConfig c = o.config;
     return dev.uniforget.io.Provenance.of("forget").input("model", modelDir)
-        .inputHash("prompts", sha256(String.join("\n", neutralPrompts)))
+        .inputText("prompts", String.join("\n", neutralPrompts))
         .option("beta", c.beta).option("steps", c.steps).option("batch_size", c.batchSize).option("lr", c.learningRate)
         .option("weight_decay", c.weightDecay).option("sampler_steps", c.samplerSteps == null ? "model" : c.samplerSteps)
         .option("guidance", c.guidance == null ? "model" : c.guidance).option("seeds_per_prompt", c.seedsPerPrompt)
@@ -152,15 +152,6 @@ public final class UniForget {
       return ForgetRun.readReport(out);
     }
     return run(modelDir, neutralPrompts, opts, out, progress);
-  }
-
-  static String sha256(String s) {
-    try {
-      return "sha256:" + java.util.HexFormat.of().formatHex(
-          java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /**

@@ -136,6 +136,14 @@ public final class Provenance {
   }
 
   /**
+   * This provenance plus the input {@code name} given as text held in memory (e.g. a prompt list),
+   * recorded by the SHA-256 of its UTF-8 bytes (the same hash a file of exactly those bytes has).
+   */
+  public Provenance inputText(String name, String text) {
+    return inputHash(name, SHA256 + HexFormat.of().formatHex(sha256().digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+  }
+
+  /**
    * This provenance plus the input {@code name} whose content hash ("sha256:&lt;64 hex&gt;", as
    * made by {@link #hashPath(Path)}) is already known.
    */

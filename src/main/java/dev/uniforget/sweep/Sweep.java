@@ -76,10 +76,9 @@ public final class Sweep {
         UniForget.Options fo = r.forget.withSeed(seed);
         fo.config.beta = beta;
         log.accept((Files.isDirectory(forgotten) ? "reusing " : "forget: beta " + beta + ", mask seed " + seed + " -> ") + forgotten);
-        UniForget.reuseOrRun(r.model, r.neutralPrompts, fo, forgotten, progress);
+        reports.add(UniForget.reuseOrRun(r.model, r.neutralPrompts, fo, forgotten, progress));
         Path control = dir.resolve("random");
         RandomControl.reuseOrRun(r.model, forgotten, control, seed, r.forget.timingImages);
-        reports.add(ForgetRun.readReport(forgotten));
         forgets.add(audit(r, forgotten.resolve(ForgetRun.MODEL), dir.resolve("audit"), original, progress, log));
         randoms.add(audit(r, control.resolve(ForgetRun.MODEL), dir.resolve("random_audit"), original, progress, log));
       }
