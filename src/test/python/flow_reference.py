@@ -6,7 +6,8 @@ forward pass can be checked against PyTorch's own layers.
 
   forward MODEL_DIR INPUTS.safetensors OUT.safetensors
       inputs: x (B,C,H,W), t (B), tokens (B,L) as F32 [, masks "mask.<group>"]
-      outputs: text_states, pooled, block0, velocity, velocity_masked (if masks given)
+      outputs: text_states, pooled, double0_img/double0_txt (with double blocks), block0 (with
+      single blocks), velocity, velocity_masked (if masks given)
   bench MODEL_DIR STEPS BATCH
       prints the mean training-step time (ms) of the same model at that batch, 2 threads
 """
@@ -61,6 +62,34 @@ def layer_norm(x, weight=None, bias=None):
     return F.layer_norm(x, (x.shape[-1],), weight, bias, LN_EPS)
 
 
+def rope_tables(grid, extra, head_dim, theta):
+    """cos/sin (T, hd/2) of FLUX-style 2-D rotary embedding: the first hd/4 pairs rotate by
+    the patch row, the next hd/4 by its column; the `extra` tokens after the patches stay put."""
+    rows = torch.arange(grid * grid) // grid
+    cols = torch.arange(grid * grid) % grid
+    pos = torch.stack([rows, cols], 1).double()  # (P, 2)
+    pos = torch.cat([pos, torch.zeros(extra, 2, dtype=torch.float64)], 0)
+    axis = head_dim // 2
+    omega = 1.0 / (theta ** (torch.arange(0, axis, 2, dtype=torch.float64) / axis))  # (hd/4)
+    angles = torch.cat([pos[:, :1] * omega[None], pos[:, 1:] * omega[None]], 1)  # (T, hd/2)
+    return torch.cos(angles).float(), torch.sin(angles).float()
+
+
+def apply_rope(x, tables):
+    cos, sin = tables
+    pairs = x.reshape(*x.shape[:-1], -1, 2)
+    x0, x1 = pairs[..., 0], pairs[..., 1]
+    return torch.stack([x0 * cos - x1 * sin, x0 * sin + x1 * cos], -1).reshape(x.shape)
+
+
+def attend(q, k, v, key_bias, rope):
+    """Scaled dot-product attention of (B, H, T, hd) tensors; returns (B, T, H, hd)."""
+    if rope is not None:
+        q, k = apply_rope(q, rope), apply_rope(k, rope)
+    scores = q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1]) + key_bias
+    return (scores.softmax(-1) @ v).transpose(1, 2)
+
+
 class Attention(nn.Module):
     def __init__(self, d, heads):
         super().__init__()
@@ -68,15 +97,19 @@ class Attention(nn.Module):
         self.qkv = nn.Linear(d, 3 * d)
         self.proj = nn.Linear(d, d)
 
-    def forward(self, x, key_bias, head_mask=None):
+    def split(self, x):
         b, t, d = x.shape
-        hd = d // self.heads
-        q, k, v = self.qkv(x).reshape(b, t, 3, self.heads, hd).permute(2, 0, 3, 1, 4)
-        scores = q @ k.transpose(-1, -2) / math.sqrt(hd) + key_bias
-        out = (scores.softmax(-1) @ v).transpose(1, 2)  # (B, T, H, hd)
+        return self.qkv(x).reshape(b, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+
+    def project(self, out, head_mask=None):
+        b, t = out.shape[:2]
         if head_mask is not None:
             out = out * head_mask.reshape(self.heads, 1)
-        return self.proj(out.reshape(b, t, d))
+        return self.proj(out.reshape(b, t, -1))
+
+    def forward(self, x, key_bias, head_mask=None, rope=None):
+        q, k, v = self.split(x)
+        return self.project(attend(q, k, v, key_bias, rope), head_mask)
 
 
 class Mlp(nn.Module):
@@ -127,26 +160,61 @@ class TextEncoder(nn.Module):
         return x, pooled, not_pad
 
 
-class Block(nn.Module):
-    def __init__(self, d, heads, width):
+class Path(nn.Module):
+    """Modulation, attention projections and MLP of a single block or of one stream of a
+    double block; `name` is its weight prefix and unit-group prefix (blocks.3, double.1.img)."""
+
+    def __init__(self, name, d, heads, width):
         super().__init__()
+        self.name = name
         self.mod = nn.Linear(d, 6 * d)
         self.attn = Attention(d, heads)
         self.ffn = Mlp(d, width) if width > 0 else None
         if width == 0:  # all hidden units pruned: the MLP outputs its fc2 bias
             self.ffn_fc2_bias = nn.Parameter(torch.zeros(d))
 
-    def forward(self, x, cond_act, key_bias, masks, i):
+    def modulation(self, cond_act, masks):
         mod = self.mod(cond_act)
-        if masks.get(f"blocks.{i}.mod") is not None:
-            mod = mod * masks[f"blocks.{i}.mod"]
-        shift1, scale1, gate1, shift2, scale2, gate2 = mod[:, None, :].chunk(6, dim=2)
-        h = layer_norm(x) * (1 + scale1) + shift1
-        x = x + gate1 * self.attn(h, key_bias, masks.get(f"blocks.{i}.attn"))
+        if masks.get(f"{self.name}.mod") is not None:
+            mod = mod * masks[f"{self.name}.mod"]
+        return mod[:, None, :].chunk(6, dim=2)
+
+    def attn_residual(self, x, attn_out, mods, masks):
+        return x + mods[2] * self.attn.project(attn_out, masks.get(f"{self.name}.attn"))
+
+    def mlp_residual(self, x, mods, masks):
         if self.ffn is None:
-            return x + gate2 * self.ffn_fc2_bias
-        h = layer_norm(x) * (1 + scale2) + shift2
-        return x + gate2 * self.ffn(h, masks.get(f"blocks.{i}.ffn"))
+            return x + mods[5] * self.ffn_fc2_bias
+        h = layer_norm(x) * (1 + mods[4]) + mods[3]
+        return x + mods[5] * self.ffn(h, masks.get(f"{self.name}.ffn"))
+
+
+class Block(Path):
+    def forward(self, x, cond_act, key_bias, masks, rope):
+        mods = self.modulation(cond_act, masks)
+        q, k, v = self.attn.split(layer_norm(x) * (1 + mods[1]) + mods[0])
+        x = self.attn_residual(x, attend(q, k, v, key_bias, rope), mods, masks)
+        return self.mlp_residual(x, mods, masks)
+
+
+class DoubleBlock(nn.Module):
+    """FLUX double-stream block: image and text keep their own weights and meet in one
+    attention over [image; text]."""
+
+    def __init__(self, i, d, heads, img_width, txt_width):
+        super().__init__()
+        self.img = Path(f"double.{i}.img", d, heads, img_width)
+        self.txt = Path(f"double.{i}.txt", d, heads, txt_width)
+
+    def forward(self, img, txt, cond_act, key_bias, masks, rope):
+        mi, mt = self.img.modulation(cond_act, masks), self.txt.modulation(cond_act, masks)
+        qi, ki, vi = self.img.attn.split(layer_norm(img) * (1 + mi[1]) + mi[0])
+        qt, kt, vt = self.txt.attn.split(layer_norm(txt) * (1 + mt[1]) + mt[0])
+        out = attend(torch.cat([qi, qt], 2), torch.cat([ki, kt], 2), torch.cat([vi, vt], 2), key_bias, rope)
+        p = img.shape[1]
+        img = self.img.mlp_residual(self.img.attn_residual(img, out[:, :p], mi, masks), mi, masks)
+        txt = self.txt.mlp_residual(self.txt.attn_residual(txt, out[:, p:], mt, masks), mt, masks)
+        return img, txt
 
 
 class FinalLayer(nn.Module):
@@ -168,11 +236,18 @@ class FlowTransformer(nn.Module):
         self.txt_in = nn.Linear(d, d)
         self.pooled_in = nn.Linear(d, d)
         self.img_in = nn.Linear(self.patch_dim, d)
-        self.img_pos = nn.Parameter(torch.zeros(self.grid * self.grid, d))
+        self.rope = None
+        if c.get("rope", False):
+            self.rope = rope_tables(self.grid, c["max_tokens"], d // c["num_heads"], c.get("rope_theta", 10000.0))
+        else:
+            self.img_pos = nn.Parameter(torch.zeros(self.grid * self.grid, d))
         self.time_in = nn.Module()
         self.time_in.fc1 = nn.Linear(c["time_freq_dim"], d)
         self.time_in.fc2 = nn.Linear(d, d)
-        self.blocks = nn.ModuleList(Block(d, c["num_heads"], w) for w in c["ffn_widths"])
+        self.doubles = nn.ModuleList(  # "double" is taken by nn.Module.double(); weights say double.{i}
+            DoubleBlock(i, d, c["num_heads"], wi, wt)
+            for i, (wi, wt) in enumerate(zip(c.get("double_img_ffn_widths", []), c.get("double_txt_ffn_widths", []))))
+        self.blocks = nn.ModuleList(Block(f"blocks.{i}", d, c["num_heads"], w) for i, w in enumerate(c["ffn_widths"]))
         self.final = FinalLayer(d, self.patch_dim)
 
     def patchify(self, x):
@@ -198,11 +273,20 @@ class FlowTransformer(nn.Module):
     def forward(self, x, t, tokens, masks=None, trace=None):
         masks = masks or {}
         txt, key_bias, pooled = self.encode_text(tokens)
-        seq = torch.cat([self.img_in(self.patchify(x)) + self.img_pos, txt], dim=1)
+        if trace is not None:
+            trace["text_states"], trace["pooled"] = txt, pooled
+        img = self.img_in(self.patchify(x))
+        if self.rope is None:
+            img = img + self.img_pos
         cond = self.time_in.fc2(F.silu(self.time_in.fc1(self.timestep_features(t)))) + pooled
         cond_act = F.silu(cond)
+        for i, block in enumerate(self.doubles):
+            img, txt = block(img, txt, cond_act, key_bias, masks, self.rope)
+            if trace is not None and i == 0:
+                trace["double0_img"], trace["double0_txt"] = img, txt
+        seq = torch.cat([img, txt], dim=1)
         for i, block in enumerate(self.blocks):
-            seq = block(seq, cond_act, key_bias, masks, i)
+            seq = block(seq, cond_act, key_bias, masks, self.rope)
             if trace is not None and i == 0:
                 trace["block0"] = seq
         mod = self.final.mod(cond_act)
@@ -210,8 +294,6 @@ class FlowTransformer(nn.Module):
             mod = mod * masks["final.mod"]
         shift, scale = mod[:, None, :].chunk(2, dim=2)
         h = layer_norm(seq[:, : self.grid * self.grid]) * (1 + scale) + shift
-        if trace is not None:
-            trace["text_states"], trace["pooled"] = txt, pooled
         return self.unpatchify(self.final.out(h))
 
 
@@ -223,6 +305,7 @@ def load(model_dir):
     for name in list(weights):  # a fully pruned MLP keeps only its output bias
         if name.endswith(".ffn.fc2.bias") and name.replace("fc2.bias", "fc1.weight") not in weights:
             weights[name.replace(".ffn.fc2.bias", ".ffn_fc2_bias")] = weights.pop(name)
+    weights = {("doubles." + k[len("double."):] if k.startswith("double.") else k): v for k, v in weights.items()}
     missing, unexpected = model.load_state_dict(weights, strict=False)
     if missing or unexpected:
         raise SystemExit(f"weights do not match the reference: missing {missing}, unexpected {unexpected}")

@@ -109,8 +109,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--hidden-size", description = "Transformer width (default: ${DEFAULT-VALUE}).")
     int hiddenSize = 128;
 
-    @Option(names = "--depth", description = "Flow transformer blocks (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--depth", description = "Single-stream blocks (default: ${DEFAULT-VALUE}).")
     int depth = 4;
+
+    @Option(names = "--double-blocks", description = {"Double-stream blocks before the single-stream ones (FLUX",
+        "layout: image and text tokens with their own weights, one joint attention; default: ${DEFAULT-VALUE})."})
+    int doubleBlocks = 0;
+
+    @Option(names = "--rope", description = "2-D rotary position embedding of the image tokens instead of learned positions.")
+    boolean rope;
 
     @Option(names = "--heads", description = "Attention heads (default: ${DEFAULT-VALUE}).")
     int heads = 4;
@@ -135,15 +142,14 @@ final class TrainCommand implements Callable<Integer> {
       c.imageSize = imageSize;
       c.channels = channels;
       c.hiddenSize = hiddenSize;
-      c.depth = depth;
       c.numHeads = heads;
       c.textHeads = heads;
       c.patchSize = patchSize;
       c.textLayers = textLayers;
       c.textFfnWidth = 4 * hiddenSize;
       c.maxTokens = maxTokens;
-      c.ffnWidths.clear();
-      for (int i = 0; i < depth; i++) c.ffnWidths.add(4 * hiddenSize);
+      c.setBlocks(doubleBlocks, depth, 4 * hiddenSize);
+      c.rope = rope;
       c.sampler.steps = sampleSteps;
       c.sampler.guidance = guidance;
       c.validate();

@@ -3,6 +3,7 @@ package dev.uniforget.forget;
 import ai.djl.ndarray.NDManager;
 import dev.uniforget.model.FlowModel;
 import dev.uniforget.model.Flops;
+import dev.uniforget.model.Stream;
 import dev.uniforget.model.UnitGroup;
 import dev.uniforget.model.UnitMasks;
 import dev.uniforget.sampling.EulerSampler;
@@ -47,6 +48,23 @@ public final class Measures {
       all += (long) n;
     }
     r.deactivatedShare.put(ForgetRun.Report.WHOLE_MASK, all == 0 ? 0 : (double) offAll / all);
+    // With double-stream blocks, also per stream (img, txt, single): which stream the masks thin out.
+    boolean twoStreams = logits.groups().stream().anyMatch(g -> g.stream() != null && g.stream().kind() != Stream.Kind.SINGLE);
+    if (twoStreams) {
+      Map<String, long[]> byStream = new java.util.LinkedHashMap<>();
+      for (UnitGroup g : logits.groups()) {
+        if (g.stream() == null) continue;
+        long[] kc = byStream.computeIfAbsent(ForgetRun.Report.kindKey(g.kind()) + "_" + g.stream().streamName(), k -> new long[2]);
+        for (boolean k : keep.get(g.name())) {
+          if (k) kc[0]++;
+          kc[1]++;
+        }
+      }
+      byStream.forEach((key, kc) -> {
+        r.deactivatedShare.put(key, kc[1] == 0 ? 0 : 1 - (double) kc[0] / kc[1]);
+        r.deactivatedUnits.put(key, (int) (kc[1] - kc[0]));
+      });
+    }
     return r;
   }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.uniforget.model.FlowModel;
 import dev.uniforget.model.ModelConfig;
 import dev.uniforget.model.PrunableUnits;
+import dev.uniforget.model.Stream;
 import dev.uniforget.model.UnitGroup;
 import dev.uniforget.model.UnitMasks;
 import dev.uniforget.nn.ParameterStore;
@@ -101,34 +102,39 @@ public final class Pruner {
       w.put(name, src.get(name).toFloatArray());
       shapes.put(name, src.get(name).getShape().getShape());
     }
+    java.util.Set<String> known = new java.util.HashSet<>();
+    for (UnitGroup g : PrunableUnits.groups(c, true)) known.add(g.name());
+    for (String g : keep.keySet()) {
+      if (!known.contains(g)) throw new IllegalArgumentException("mask names group '" + g + "', which the model does not have");
+    }
     int d = c.hiddenSize;
-    for (int i = 0; i < c.depth; i++) {
-      String p = "blocks." + i;
-      boolean[] ffn = keep.get(PrunableUnits.ffn(i));
+    for (Stream st : c.streams()) {
+      boolean[] ffn = keep.get(st.ffn());
       if (ffn != null) {
-        int width = c.ffnWidths.get(i);
-        check(ffn.length == width, PrunableUnits.ffn(i), width, ffn.length);
+        int width = st.ffnWidth();
+        check(ffn.length == width, st.ffn(), width, ffn.length);
         int[] kept = indices(ffn);
-        c.ffnWidths.set(i, kept.length);
+        c.setFfnWidth(st, kept.length);
+        String fc1 = st.ffn() + ".fc1", fc2 = st.ffn() + ".fc2";
         if (kept.length == 0) {
-          for (String suffix : new String[] {".ffn.fc1.weight", ".ffn.fc1.bias", ".ffn.fc2.weight"}) {
-            w.remove(p + suffix);
-            shapes.remove(p + suffix);
+          for (String name : new String[] {fc1 + ".weight", fc1 + ".bias", fc2 + ".weight"}) {
+            w.remove(name);
+            shapes.remove(name);
           }
         } else {
-          w.put(p + ".ffn.fc1.weight", rows(w.get(p + ".ffn.fc1.weight"), d, kept));
-          shapes.put(p + ".ffn.fc1.weight", new long[] {kept.length, d});
-          w.put(p + ".ffn.fc1.bias", pick(w.get(p + ".ffn.fc1.bias"), kept));
-          shapes.put(p + ".ffn.fc1.bias", new long[] {kept.length});
-          w.put(p + ".ffn.fc2.weight", columns(w.get(p + ".ffn.fc2.weight"), d, width, kept));
-          shapes.put(p + ".ffn.fc2.weight", new long[] {d, kept.length});
+          w.put(fc1 + ".weight", rows(w.get(fc1 + ".weight"), d, kept));
+          shapes.put(fc1 + ".weight", new long[] {kept.length, d});
+          w.put(fc1 + ".bias", pick(w.get(fc1 + ".bias"), kept));
+          shapes.put(fc1 + ".bias", new long[] {kept.length});
+          w.put(fc2 + ".weight", columns(w.get(fc2 + ".weight"), d, width, kept));
+          shapes.put(fc2 + ".weight", new long[] {d, kept.length});
         }
       }
-      zeroChannels(w, p + ".mod", keep.get(PrunableUnits.modulation(i)), d);
-      boolean[] heads = keep.get(PrunableUnits.heads(i));
+      zeroChannels(w, st.mod(), keep.get(st.mod()), d);
+      boolean[] heads = keep.get(st.attn());
       if (heads != null) {
-        check(heads.length == c.numHeads, PrunableUnits.heads(i), c.numHeads, heads.length);
-        float[] proj = w.get(p + ".attn.proj.weight");
+        check(heads.length == c.numHeads, st.attn(), c.numHeads, heads.length);
+        float[] proj = w.get(st.attn() + ".proj.weight");
         int hd = c.headDim();
         for (int h = 0; h < heads.length; h++) {
           if (heads[h]) continue;

@@ -6,11 +6,20 @@ public final class Flops {
 
   /** One velocity evaluation for one image (text encoding excluded). */
   public static long perVelocity(ModelConfig c) {
-    long d = c.hiddenSize, np = c.numPatches(), t = np + c.maxTokens, p = c.patchDim();
+    long d = c.hiddenSize, np = c.numPatches(), l = c.maxTokens, t = np + l, p = c.patchDim();
     long f = 2 * np * p * d + 2 * (c.timeFreqDim * d + d * d);
-    for (int i = 0; i < c.depth; i++) {
-      long w = c.ffnWidths.get(i);
-      f += 2 * d * 6 * d + 2 * t * d * 3 * d + 2 * 2 * t * t * d + 2 * t * d * d + 2 * 2 * t * d * w;
+    for (Stream s : c.streams()) {
+      // A single block's path runs over all t tokens; a double block's stream over its own
+      // tokens (projections, MLP), and the joint attention products are counted once per block
+      // (with the image stream).
+      long n = switch (s.kind()) {
+        case SINGLE -> t;
+        case DOUBLE_IMAGE -> np;
+        case DOUBLE_TEXT -> l;
+      };
+      long w = s.ffnWidth();
+      f += 2 * d * 6 * d + 2 * n * d * 3 * d + 2 * n * d * d + 2 * 2 * n * d * w;
+      if (s.kind() != Stream.Kind.DOUBLE_TEXT) f += 2 * 2 * t * t * d;
     }
     return f + 2 * d * 2 * d + 2 * np * d * p;
   }

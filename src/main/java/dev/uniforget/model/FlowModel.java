@@ -2,6 +2,7 @@ package dev.uniforget.model;
 
 import static dev.uniforget.nn.Layers.applyMask;
 import static dev.uniforget.nn.Layers.attention;
+import static dev.uniforget.nn.Layers.splitHeads;
 import static dev.uniforget.nn.Layers.layerNorm;
 import static dev.uniforget.nn.Layers.linear;
 import static dev.uniforget.nn.Layers.mlp;
@@ -14,21 +15,26 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.uniforget.nn.Layers;
 import dev.uniforget.nn.ParameterStore;
+import dev.uniforget.nn.Rope;
 import java.util.SplittableRandom;
 
 /**
- * A FLUX/SD3-style single-stream flow transformer with its own small text encoder.
+ * A FLUX-style flow transformer with its own small text encoder.
  *
  * <p>Text: word tokens -> token + position embeddings -> {@code text_layers} pre-LN transformer
  * layers -> final LayerNorm; pooled vector = mean of the non-padding token states. Image: 28x28
- * patchified (patch 4 -> 49 tokens) + learned positions. Conditioning c = MLP(sinusoidal(t)) +
- * Linear(pooled). The joint sequence [text tokens; image tokens] goes through {@code depth}
- * blocks of adaLN-Zero modulation -> self-attention -> gated residual -> modulation -> MLP ->
- * gated residual. A final modulated LayerNorm and a linear layer give the velocity per patch.
+ * patchified (patch 4 -> 49 tokens) + learned positions (or, with {@code rope}, 2-D rotary
+ * embeddings in every joint attention). Conditioning c = MLP(sinusoidal(t)) + Linear(pooled).
+ * First {@code double_blocks} double-stream blocks: the image and the text tokens each have
+ * their own adaLN-Zero modulation, qkv and output projections and MLP, and meet in one joint
+ * attention over [image; text]. Then {@code depth} single-stream blocks over the joint
+ * sequence: modulation -> self-attention -> gated residual -> modulation -> MLP -> gated
+ * residual. A final modulated LayerNorm and a linear layer give the velocity per patch. With
+ * no double blocks this is the single-stream model of the lab preset.
  *
  * <p>Prunable units ({@link PrunableUnits}) take an optional mask at: the MLP hidden units,
- * the modulation output channels and the attention heads of every block, and the final
- * modulation channels.
+ * the modulation output channels and the attention heads of every {@link Stream} (each single
+ * block, each stream of each double block), and the final modulation channels.
  *
  * <p>The joint sequence is ordered [image tokens; text tokens] (attention is permutation
  * equivariant, so this equals FLUX's [text; image] order), which keeps the per-call activation
@@ -45,6 +51,8 @@ public final class FlowModel implements AutoCloseable {
   private final NDManager constants;
   private final NDArray ones;
   private final NDArray zeros;
+  private final java.util.List<Stream> streams;
+  private final Rope rope;
 
   public FlowModel(ModelConfig config, WordTokenizer tokenizer, ParameterStore params) {
     config.validate();
@@ -63,6 +71,9 @@ public final class FlowModel implements AutoCloseable {
     this.constants = params.manager().newSubManager();
     this.ones = constants.ones(new Shape(config.hiddenSize));
     this.zeros = constants.zeros(new Shape(config.hiddenSize));
+    this.streams = config.streams();
+    this.rope = config.rope
+        ? new Rope(constants, config.gridSize(), config.maxTokens, config.headDim(), config.ropeTheta) : null;
   }
 
   /** A freshly initialised model (DiT-style init: adaLN-Zero, zero output layer). */
@@ -169,16 +180,28 @@ public final class FlowModel implements AutoCloseable {
 
   /** Velocity prediction v(x_t, t, text) for images x (B, C, H, W) at times t (B). */
   public NDArray velocity(NDArray x, float[] t, TextEncoding text, UnitMasks masks) {
-    NDArray seq = inputSequence(x, text);
+    NDArray img = imageTokens(x);
+    NDArray txt = text.states();
     NDArray condAct = silu(conditioning(x.getManager(), t, text));
+    for (int i = 0; i < config.doubleBlocks; i++) {
+      NDList out = doubleBlock(img, txt, condAct, text.keyBias(), i, masks);
+      img = out.get(0);
+      txt = out.get(1);
+    }
+    NDArray seq = img.concat(txt, 1);
     for (int i = 0; i < config.depth; i++) seq = block(seq, condAct, text.keyBias(), i, masks);
     return finalLayer(seq, condAct, masks);
   }
 
-  /** The joint token sequence [patch embeddings + positions; projected text tokens]. */
+  /** Patch embeddings (B, P, D), plus the learned positions unless the model uses rope. */
+  public NDArray imageTokens(NDArray x) {
+    NDArray img = linear(patchify(x), params, "img_in");
+    return rope == null ? img.add(params.get("img_pos")) : img;
+  }
+
+  /** The joint token sequence [image tokens; projected text tokens] a single block reads. */
   public NDArray inputSequence(NDArray x, TextEncoding text) {
-    NDArray img = linear(patchify(x), params, "img_in").add(params.get("img_pos"));
-    return img.concat(text.states(), 1);
+    return imageTokens(x).concat(text.states(), 1);
   }
 
   /** Conditioning vector c = MLP(sinusoidal(t)) + projected pooled text, (B, D). */
@@ -195,21 +218,54 @@ public final class FlowModel implements AutoCloseable {
     return unpatchify(linear(h, params, "final.out"));
   }
 
-  /** One single-stream block. {@code condAct} is silu(c), shared by all modulations. */
+  /** One single-stream block over the joint sequence. {@code condAct} is silu(c), shared by all modulations. */
   public NDArray block(NDArray x, NDArray condAct, NDArray keyBias, int i, UnitMasks masks) {
-    String p = "blocks." + i;
-    NDArray mod = applyMask(linear(condAct, params, p + ".mod"), masks.get(PrunableUnits.modulation(i)));
-    NDList c = mod.expandDims(1).split(6, 2); // shift1, scale1, gate1, shift2, scale2, gate2
-    NDArray h = modulate(Layers.layerNorm(x, ones, zeros), c.get(0), c.get(1));
-    h = attention(h, params, p + ".attn", config.numHeads, keyBias, masks.get(PrunableUnits.heads(i)));
-    x = x.add(h.mul(c.get(2)));
-    h = modulate(Layers.layerNorm(x, ones, zeros), c.get(3), c.get(4));
-    if (config.ffnWidths.get(i) > 0) {
-      h = mlp(h, params, p + ".ffn", masks.get(PrunableUnits.ffn(i)));
+    Stream s = streams.get(2 * config.doubleBlocks + i);
+    NDList c = modulation(condAct, s, masks);
+    NDList qkv = splitHeads(linear(modulate(Layers.layerNorm(x, ones, zeros), c.get(0), c.get(1)), params, s.attn() + ".qkv"), config.numHeads);
+    NDArray h = Layers.mergeHeads(attend(qkv.get(0), qkv.get(1), qkv.get(2), keyBias), masks.get(s.attn()), params, s.attn() + ".proj");
+    return mlpResidual(x.add(h.mul(c.get(2))), c, s, masks);
+  }
+
+  /**
+   * One double-stream block: image tokens (B, P, D) and text tokens (B, L, D), each modulated
+   * and projected with its own weights, attend jointly over [image; text]; each stream then has
+   * its own output projection, gated residuals and MLP. Returns the new (image, text) tokens.
+   */
+  public NDList doubleBlock(NDArray img, NDArray txt, NDArray condAct, NDArray keyBias, int i, UnitMasks masks) {
+    Stream si = streams.get(2 * i), st = streams.get(2 * i + 1);
+    NDList ci = modulation(condAct, si, masks), ct = modulation(condAct, st, masks);
+    NDList qi = splitHeads(linear(modulate(Layers.layerNorm(img, ones, zeros), ci.get(0), ci.get(1)), params, si.attn() + ".qkv"), config.numHeads);
+    NDList qt = splitHeads(linear(modulate(Layers.layerNorm(txt, ones, zeros), ct.get(0), ct.get(1)), params, st.attn() + ".qkv"), config.numHeads);
+    NDArray out = attend(qi.get(0).concat(qt.get(0), 2), qi.get(1).concat(qt.get(1), 2), qi.get(2).concat(qt.get(2), 2), keyBias);
+    long p = img.getShape().get(1);
+    NDArray hi = Layers.mergeHeads(out.get(":, :" + p), masks.get(si.attn()), params, si.attn() + ".proj");
+    NDArray ht = Layers.mergeHeads(out.get(":, " + p + ":"), masks.get(st.attn()), params, st.attn() + ".proj");
+    return new NDList(mlpResidual(img.add(hi.mul(ci.get(2))), ci, si, masks), mlpResidual(txt.add(ht.mul(ct.get(2))), ct, st, masks));
+  }
+
+  /** Joint attention of (q, k, v) (B, H, T, hd), rotated first when the model uses rope. */
+  private NDArray attend(NDArray q, NDArray k, NDArray v, NDArray keyBias) {
+    if (rope != null) {
+      q = rope.apply(q);
+      k = rope.apply(k);
+    }
+    return Layers.attend(q, k, v, keyBias);
+  }
+
+  /** A stream's masked modulation as (B, 1, D) chunks: shift1, scale1, gate1, shift2, scale2, gate2. */
+  private NDList modulation(NDArray condAct, Stream s, UnitMasks masks) {
+    return applyMask(linear(condAct, params, s.mod()), masks.get(s.mod())).expandDims(1).split(6, 2);
+  }
+
+  /** x + gate2 * MLP(modulated norm of x), for a stream whose MLP may be fully pruned. */
+  private NDArray mlpResidual(NDArray x, NDList c, Stream s, UnitMasks masks) {
+    if (s.ffnWidth() > 0) {
+      NDArray h = mlp(modulate(Layers.layerNorm(x, ones, zeros), c.get(3), c.get(4)), params, s.ffn(), masks.get(s.ffn()));
       return x.add(h.mul(c.get(5)));
     }
     // Every hidden unit pruned: fc2(0) = its bias, exactly what the masked model adds.
-    return x.add(c.get(5).mul(params.get(p + ".ffn.fc2.bias")));
+    return x.add(c.get(5).mul(params.get(s.ffn() + ".fc2.bias")));
   }
 
   private static NDArray modulate(NDArray normed, NDArray shift, NDArray scale) {

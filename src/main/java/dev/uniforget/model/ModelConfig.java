@@ -15,10 +15,28 @@ public final class ModelConfig {
   public int channels = 1;
   public int patchSize = 4;
   public int hiddenSize = 128;
+  /** Single-stream blocks (after the double-stream blocks). */
   public int depth = 4;
   public int numHeads = 4;
-  /** Hidden width of each block's MLP; pruning shrinks these. */
+  /** Hidden width of each single-stream block's MLP; pruning shrinks these. */
   public List<Integer> ffnWidths = new ArrayList<>();
+  /**
+   * Double-stream blocks (FLUX layout), before the single-stream ones: the image and the text
+   * tokens keep their own modulation, attention projections and MLP, joined in one attention.
+   * 0 = today's single-stream model.
+   */
+  public int doubleBlocks = 0;
+  /** Hidden width of each double block's image-stream MLP; pruning shrinks these. */
+  public List<Integer> doubleImgFfnWidths = new ArrayList<>();
+  /** Hidden width of each double block's text-stream MLP; pruning shrinks these. */
+  public List<Integer> doubleTxtFfnWidths = new ArrayList<>();
+  /**
+   * 2-D rotary position embedding of the image tokens in every joint attention (rows on the
+   * first half of each head, columns on the second; text tokens unrotated) instead of learned
+   * absolute positions ({@code img_pos}).
+   */
+  public boolean rope = false;
+  public float ropeTheta = 10000f;
   public int textLayers = 2;
   public int textHeads = 4;
   public int textFfnWidth = 512;
@@ -36,8 +54,42 @@ public final class ModelConfig {
   public static ModelConfig labPreset(int vocabSize) {
     ModelConfig c = new ModelConfig();
     c.vocabSize = vocabSize;
-    for (int i = 0; i < c.depth; i++) c.ffnWidths.add(4 * c.hiddenSize);
+    c.setBlocks(0, c.depth, 4 * c.hiddenSize);
     return c;
+  }
+
+  /** Sets the block counts with every MLP (both streams of double blocks) at {@code ffnWidth}. */
+  public void setBlocks(int doubleBlocks, int singleBlocks, int ffnWidth) {
+    this.doubleBlocks = doubleBlocks;
+    this.depth = singleBlocks;
+    ffnWidths = new ArrayList<>(java.util.Collections.nCopies(singleBlocks, ffnWidth));
+    doubleImgFfnWidths = new ArrayList<>(java.util.Collections.nCopies(doubleBlocks, ffnWidth));
+    doubleTxtFfnWidths = new ArrayList<>(java.util.Collections.nCopies(doubleBlocks, ffnWidth));
+  }
+
+  /**
+   * Every modulated attention + MLP path in forward order: per double block its image then its
+   * text stream, then the single blocks. The one list that weights, unit groups, pruning and
+   * FLOPs are derived from.
+   */
+  public List<Stream> streams() {
+    List<Stream> out = new ArrayList<>();
+    for (int i = 0; i < doubleBlocks; i++) {
+      out.add(Stream.doubleImage(i, doubleImgFfnWidths.get(i)));
+      out.add(Stream.doubleText(i, doubleTxtFfnWidths.get(i)));
+    }
+    for (int i = 0; i < depth; i++) out.add(Stream.single(i, ffnWidths.get(i)));
+    return out;
+  }
+
+  /** Records a stream's new MLP width (after pruning). */
+  public void setFfnWidth(Stream s, int width) {
+    List<Integer> widths = switch (s.kind()) {
+      case SINGLE -> ffnWidths;
+      case DOUBLE_IMAGE -> doubleImgFfnWidths;
+      case DOUBLE_TEXT -> doubleTxtFfnWidths;
+    };
+    widths.set(s.block(), width);
   }
 
   public int gridSize() {
@@ -56,7 +108,7 @@ public final class ModelConfig {
     return hiddenSize / numHeads;
   }
 
-  /** Width of a block's modulation output: shift/scale/gate for attention and for MLP. */
+  /** Width of a stream's modulation output: shift/scale/gate for attention and for MLP. */
   public int blockModulationWidth() {
     return 6 * hiddenSize;
   }
@@ -74,9 +126,16 @@ public final class ModelConfig {
     require(hiddenSize > 0, "hidden_size", "> 0", hiddenSize);
     require(numHeads > 0 && hiddenSize % numHeads == 0, "num_heads", "a divisor of hidden_size " + hiddenSize, numHeads);
     require(textHeads > 0 && hiddenSize % textHeads == 0, "text_heads", "a divisor of hidden_size " + hiddenSize, textHeads);
-    require(depth > 0, "depth", "> 0", depth);
-    require(ffnWidths != null && ffnWidths.size() == depth, "ffn_widths", depth + " entries (one per block)", ffnWidths);
-    for (int w : ffnWidths) require(w >= 0, "ffn_widths", "entries >= 0", ffnWidths);
+    require(depth >= 0, "depth", ">= 0", depth);
+    require(doubleBlocks >= 0, "double_blocks", ">= 0", doubleBlocks);
+    require(depth + doubleBlocks > 0, "depth", "> 0 when double_blocks is 0 (a model needs a block)", depth);
+    requireWidths(ffnWidths, depth, "ffn_widths", "single-stream block");
+    requireWidths(doubleImgFfnWidths, doubleBlocks, "double_img_ffn_widths", "double-stream block");
+    requireWidths(doubleTxtFfnWidths, doubleBlocks, "double_txt_ffn_widths", "double-stream block");
+    if (rope) {
+      require(headDim() % 4 == 0, "rope", "a head dimension (hidden_size / num_heads) divisible by 4", headDim());
+      require(ropeTheta > 1 && Float.isFinite(ropeTheta), "rope_theta", "a finite number > 1", ropeTheta);
+    }
     require(textLayers >= 0, "text_layers", ">= 0", textLayers);
     require(textFfnWidth > 0, "text_ffn_width", "> 0", textFfnWidth);
     require(maxTokens > 0, "max_tokens", "> 0", maxTokens);
@@ -84,6 +143,11 @@ public final class ModelConfig {
     require(timeFreqDim > 0 && timeFreqDim % 2 == 0, "time_freq_dim", "an even number > 0", timeFreqDim);
     require(sampler != null && sampler.steps > 0, "sampler.steps", "> 0", sampler == null ? null : sampler.steps);
     require(sampler.guidance >= 0, "sampler.guidance", ">= 0", sampler.guidance);
+  }
+
+  private static void requireWidths(List<Integer> widths, int blocks, String field, String what) {
+    require(widths != null && widths.size() == blocks, field, blocks + " entries (one per " + what + ")", widths);
+    for (Integer w : widths) require(w != null && w >= 0, field, "entries >= 0", widths);
   }
 
   private static void require(boolean ok, String field, String expected, Object found) {
@@ -102,6 +166,11 @@ public final class ModelConfig {
     c.depth = depth;
     c.numHeads = numHeads;
     c.ffnWidths = new ArrayList<>(ffnWidths);
+    c.doubleBlocks = doubleBlocks;
+    c.doubleImgFfnWidths = new ArrayList<>(doubleImgFfnWidths);
+    c.doubleTxtFfnWidths = new ArrayList<>(doubleTxtFfnWidths);
+    c.rope = rope;
+    c.ropeTheta = ropeTheta;
     c.textLayers = textLayers;
     c.textHeads = textHeads;
     c.textFfnWidth = textFfnWidth;

@@ -57,20 +57,19 @@ public record ParameterSpec(String name, long[] shape, Init init) {
     linear(s, "txt_in", d, d, Init.XAVIER);
     linear(s, "pooled_in", d, d, Init.XAVIER);
     linear(s, "img_in", d, c.patchDim(), Init.XAVIER);
-    s.add(new ParameterSpec("img_pos", new long[] {c.numPatches(), d}, Init.NORMAL_002));
+    if (!c.rope) s.add(new ParameterSpec("img_pos", new long[] {c.numPatches(), d}, Init.NORMAL_002));
     linear(s, "time_in.fc1", d, c.timeFreqDim, Init.NORMAL_002);
     linear(s, "time_in.fc2", d, d, Init.NORMAL_002);
-    for (int i = 0; i < c.depth; i++) {
-      String p = "blocks." + i;
-      linear(s, p + ".mod", c.blockModulationWidth(), d, Init.ZEROS);
-      linear(s, p + ".attn.qkv", 3 * d, d, Init.XAVIER);
-      linear(s, p + ".attn.proj", d, d, Init.XAVIER);
-      int w = c.ffnWidths.get(i);
+    for (Stream st : c.streams()) {
+      linear(s, st.mod(), c.blockModulationWidth(), d, Init.ZEROS);
+      linear(s, st.attn() + ".qkv", 3 * d, d, Init.XAVIER);
+      linear(s, st.attn() + ".proj", d, d, Init.XAVIER);
+      int w = st.ffnWidth();
       if (w > 0) {
-        linear(s, p + ".ffn.fc1", w, d, Init.XAVIER);
-        linear(s, p + ".ffn.fc2", d, w, Init.XAVIER);
+        linear(s, st.ffn() + ".fc1", w, d, Init.XAVIER);
+        linear(s, st.ffn() + ".fc2", d, w, Init.XAVIER);
       } else { // every hidden unit pruned: the MLP's output is its constant output bias
-        s.add(new ParameterSpec(p + ".ffn.fc2.bias", new long[] {d}, Init.ZEROS));
+        s.add(new ParameterSpec(st.ffn() + ".fc2.bias", new long[] {d}, Init.ZEROS));
       }
     }
     linear(s, "final.mod", c.finalModulationWidth(), d, Init.ZEROS);

@@ -3,20 +3,28 @@ package dev.uniforget.model;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The registry of prunable unit groups of a model, in a fixed order. */
+/**
+ * The registry of prunable unit groups of a model, in a fixed order: per {@link Stream} (the
+ * image and text streams of every double block, then every single block) its MLP hidden units,
+ * its modulation output channels and, optionally, its attention heads; then the final
+ * modulation. Group names are the streams' ({@code blocks.3.ffn}, {@code double.1.txt.mod}).
+ */
 public final class PrunableUnits {
   private PrunableUnits() {}
 
+  /** The MLP hidden units of single-stream block {@code block}. */
   public static String ffn(int block) {
-    return "blocks." + block + ".ffn";
+    return Stream.single(block, 0).ffn();
   }
 
+  /** The modulation channels of single-stream block {@code block}. */
   public static String modulation(int block) {
-    return "blocks." + block + ".mod";
+    return Stream.single(block, 0).mod();
   }
 
+  /** The attention heads of single-stream block {@code block}. */
   public static String heads(int block) {
-    return "blocks." + block + ".attn";
+    return Stream.single(block, 0).attn();
   }
 
   public static final String FINAL_MODULATION = "final.mod";
@@ -24,12 +32,12 @@ public final class PrunableUnits {
   /** All groups; attention heads only when {@code includeHeads}. */
   public static List<UnitGroup> groups(ModelConfig c, boolean includeHeads) {
     List<UnitGroup> out = new ArrayList<>();
-    for (int i = 0; i < c.depth; i++) {
-      out.add(new UnitGroup(ffn(i), UnitGroup.Kind.FFN, i, c.ffnWidths.get(i)));
-      out.add(new UnitGroup(modulation(i), UnitGroup.Kind.MODULATION, i, c.blockModulationWidth()));
-      if (includeHeads) out.add(new UnitGroup(heads(i), UnitGroup.Kind.ATTENTION_HEAD, i, c.numHeads));
+    for (Stream s : c.streams()) {
+      out.add(new UnitGroup(s.ffn(), UnitGroup.Kind.FFN, s, s.ffnWidth()));
+      out.add(new UnitGroup(s.mod(), UnitGroup.Kind.MODULATION, s, c.blockModulationWidth()));
+      if (includeHeads) out.add(new UnitGroup(s.attn(), UnitGroup.Kind.ATTENTION_HEAD, s, c.numHeads));
     }
-    out.add(new UnitGroup(FINAL_MODULATION, UnitGroup.Kind.MODULATION, -1, c.finalModulationWidth()));
+    out.add(new UnitGroup(FINAL_MODULATION, UnitGroup.Kind.MODULATION, null, c.finalModulationWidth()));
     return out;
   }
 }

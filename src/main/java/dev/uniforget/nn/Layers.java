@@ -73,22 +73,38 @@ public final class Layers {
    */
   public static NDArray attention(
       NDArray x, ParameterStore p, String prefix, int heads, NDArray keyBias, NDArray headMask) {
-    Shape s = x.getShape();
-    long b = s.get(0), t = s.get(1), d = s.get(2), hd = d / heads;
-    NDArray qkv = linear(x, p, prefix + ".qkv").reshape(b, t, 3, heads, hd).transpose(2, 0, 3, 1, 4);
-    NDList parts = qkv.split(3, 0);
-    NDArray q = parts.get(0).squeeze(0);
-    NDArray k = parts.get(1).squeeze(0);
-    NDArray v = parts.get(2).squeeze(0);
+    NDList qkv = splitHeads(linear(x, p, prefix + ".qkv"), heads);
+    return mergeHeads(attend(qkv.get(0), qkv.get(1), qkv.get(2), keyBias), headMask, p, prefix + ".proj");
+  }
+
+  /** A fused projection (B, T, 3D) as q, k, v of shape (B, H, T, D/H). */
+  public static NDList splitHeads(NDArray qkv, int heads) {
+    Shape s = qkv.getShape();
+    long b = s.get(0), t = s.get(1), d = s.get(2) / 3, hd = d / heads;
+    NDList parts = qkv.reshape(b, t, 3, heads, hd).transpose(2, 0, 3, 1, 4).split(3, 0);
+    return new NDList(parts.get(0).squeeze(0), parts.get(1).squeeze(0), parts.get(2).squeeze(0));
+  }
+
+  /** softmax(q k^T / sqrt(hd) + keyBias) v for q, k, v (B, H, T, hd); returns (B, T, H, hd). */
+  public static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray keyBias) {
+    long hd = q.getShape().get(3);
     NDArray scores = scale(q.matMul(k.transpose(0, 1, 3, 2)), 1.0 / Math.sqrt(hd));
     if (keyBias != null) scores = scores.addi(keyBias);
-    NDArray out = scores.softmax(-1).matMul(v); // (B, H, T, hd)
-    out = out.transpose(0, 2, 1, 3); // (B, T, H, hd)
+    return scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3);
+  }
+
+  /**
+   * Heads (B, T, H, hd), each multiplied by its {@code headMask} entry (null: unmasked), merged
+   * to (B, T, H hd) and projected by {@code projPrefix}.
+   */
+  public static NDArray mergeHeads(NDArray out, NDArray headMask, ParameterStore p, String projPrefix) {
+    Shape s = out.getShape();
+    long heads = s.get(2);
     if (headMask != null) {
       NDArray m = headMask.reshape(heads, 1);
-      m.attach(x.getManager());
+      m.attach(out.getManager());
       out = out.mul(m);
     }
-    return linear(out.reshape(b, t, d), p, prefix + ".proj");
+    return linear(out.reshape(s.get(0), s.get(1), heads * s.get(3)), p, projPrefix);
   }
 }

@@ -147,6 +147,77 @@ class ForgetCoreTest {
     assertTrue(TestModels.maxAbsDiff(full[0], cut[0]) > 1e-3, "the pruning changed something");
   }
 
+  /** The same on the FLUX layout: units of both streams of a double block, one stream's MLP pruned whole. */
+  @Test
+  void prunedDoubleStreamModelEqualsMaskedModelWithHardMasks() {
+    WordTokenizer tok = TestModels.tokenizer();
+    FlowModel flux = FlowModel.initialize(TestModels.tinyDoubleConfig(tok), tok, root, 3);
+    TestModels.randomize(flux.params(), 12, 0.3);
+    MaskLogits logits = new MaskLogits(flux.config(), true, HardConcrete.DEFAULT, root);
+    assertEquals(List.of("double.0.img.ffn", "double.0.img.mod", "double.0.img.attn", "double.0.txt.ffn",
+        "double.0.txt.mod", "double.0.txt.attn", "blocks.0.ffn", "blocks.0.mod", "blocks.0.attn", "final.mod"),
+        logits.groups().stream().map(g -> g.name()).toList());
+    SplittableRandom rng = new SplittableRandom(10);
+    Map<String, boolean[]> keep = new java.util.LinkedHashMap<>();
+    for (var g : logits.groups()) {
+      boolean[] k = new boolean[g.size()];
+      for (int i = 0; i < k.length; i++) k[i] = rng.nextDouble() < 0.6;
+      keep.put(g.name(), k);
+    }
+    keep.put("double.0.txt.ffn", new boolean[40]); // the text stream's whole MLP
+    FlowModel pruned = Pruner.prune(flux, keep, root);
+    assertEquals(0, pruned.config().doubleTxtFfnWidths.get(0));
+    assertEquals(Pruner.indices(keep.get("double.0.img.ffn")).length, pruned.config().doubleImgFfnWidths.get(0));
+    assertEquals(Pruner.indices(keep.get("blocks.0.ffn")).length, pruned.config().ffnWidths.get(0));
+    assertTrue(pruned.params().parameterCount() < flux.params().parameterCount());
+    assertTrue(dev.uniforget.model.Flops.perVelocity(pruned.config()) < dev.uniforget.model.Flops.perVelocity(flux.config()));
+    ForgetRun.Report shares = Measures.shares(logits, keep);
+    assertEquals(1.0, shares.deactivatedShare.get("ffn_txt"), 1e-12, "the text stream's MLP is gone");
+    assertEquals(40, shares.deactivatedUnits.get("ffn_txt"));
+    for (String k : List.of("ffn_img", "ffn_single", "modulation_img", "modulation_txt", "modulation_single")) {
+      assertTrue(shares.deactivatedShare.containsKey(k), k + " in " + shares.deactivatedShare.keySet());
+    }
+
+    long[] seeds = {4, 5, 6};
+    List<String> prompts = List.of("a red square", "", "a blue circle on green grass");
+    EulerSampler.Settings s = new EulerSampler.Settings(4, 3f);
+    float[][] masked = EulerSampler.sample(flux, root, prompts, seeds, s, Pruner.hardMasks(keep, root), 8, null);
+    float[][] cut = EulerSampler.sample(pruned, root, prompts, seeds, s, UnitMasks.NONE, 8, null);
+    double max = 0;
+    for (int i = 0; i < seeds.length; i++) max = Math.max(max, TestModels.maxAbsDiff(masked[i], cut[i]));
+    assertTrue(max <= 1e-5, "pruned vs masked max abs diff " + max);
+    float[][] full = EulerSampler.sample(flux, root, prompts, seeds, s, UnitMasks.NONE, 8, null);
+    assertTrue(TestModels.maxAbsDiff(full[0], cut[0]) > 1e-3, "the pruning changed something");
+
+    Map<String, boolean[]> alien = new java.util.LinkedHashMap<>(keep);
+    alien.put("double.7.img.ffn", new boolean[48]);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Pruner.prune(flux, alien, root));
+    assertTrue(e.getMessage().contains("double.7.img.ffn"), e.getMessage());
+  }
+
+  /** Mask training reaches the units of both streams of a double block. */
+  @Test
+  void maskTrainingOnTheDoubleStreamLayoutMovesLogitsOfBothStreams() {
+    WordTokenizer tok = TestModels.tokenizer();
+    FlowModel flux = FlowModel.initialize(TestModels.tinyDoubleConfig(tok), tok, root, 3);
+    TestModels.randomize(flux.params(), 12, 0.3);
+    MaskLogits logits = new MaskLogits(flux.config(), false, HardConcrete.DEFAULT, root);
+    ForgetConfig cfg = new ForgetConfig();
+    cfg.beta = 50;
+    cfg.steps = 6;
+    cfg.batchSize = 2;
+    cfg.samplerSteps = 2;
+    cfg.seedsPerPrompt = 1;
+    List<MaskTrainer.StepLog> log = MaskTrainer.train(flux, List.of("a red square", "dark"), logits, cfg, root, null);
+    for (MaskTrainer.StepLog l : log) assertTrue(Double.isFinite(l.loss()));
+    for (String g : List.of("double.0.img.ffn", "double.0.img.mod", "double.0.txt.ffn", "double.0.txt.mod", "blocks.0.ffn")) {
+      float[] l = logits.store().get(g).toFloatArray();
+      double moved = 0;
+      for (float v : l) moved = Math.max(moved, Math.abs(v - HardConcrete.DEFAULT.initialLogit()));
+      assertTrue(moved > 1e-3, g + " logits did not move: " + moved);
+    }
+  }
+
   @Test
   void keepRatioKeepsTheHighestLogits() {
     MaskLogits logits = new MaskLogits(model.config(), false, HardConcrete.DEFAULT, root);

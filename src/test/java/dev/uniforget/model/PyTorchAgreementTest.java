@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.uniforget.io.Safetensors;
@@ -39,17 +40,70 @@ class PyTorchAgreementTest {
 
   @Test
   void forwardMatchesPyTorch() throws Exception {
-    requireTorch();
-    WordTokenizer tok = WordTokenizer.build(
+    WordTokenizer tok = tokenizer();
+    ModelConfig c = smallConfig(tok);
+    c.ffnWidths = new ArrayList<>(List.of(96, 128, 0, 64)); // block 2 has no MLP
+    SplittableRandom rng = new SplittableRandom(42);
+    Map<String, float[]> masks = new LinkedHashMap<>();
+    masks.put(PrunableUnits.ffn(0), randomMask(rng, c.ffnWidths.get(0)));
+    masks.put(PrunableUnits.modulation(1), randomMask(rng, c.blockModulationWidth()));
+    masks.put(PrunableUnits.heads(0), new float[] {0.7f, 0f, 1f, 0.25f});
+    masks.put(PrunableUnits.FINAL_MODULATION, randomMask(rng, c.finalModulationWidth()));
+    compareWithReference(c, tok, masks);
+  }
+
+  /**
+   * The FLUX layout: two double-stream blocks (the text stream of the second without an MLP)
+   * then two single-stream blocks, 2-D rotary position embeddings, masks on both streams.
+   */
+  @Test
+  void doubleStreamModelWithRopeMatchesPyTorch() throws Exception {
+    WordTokenizer tok = tokenizer();
+    ModelConfig c = smallConfig(tok);
+    c.setBlocks(2, 2, 96);
+    c.doubleTxtFfnWidths.set(1, 0);
+    c.ffnWidths.set(1, 80);
+    c.rope = true;
+    c.validate();
+    SplittableRandom rng = new SplittableRandom(43);
+    List<Stream> streams = c.streams();
+    assertEquals(List.of("double.0.img", "double.0.txt", "double.1.img", "double.1.txt", "blocks.0", "blocks.1"),
+        streams.stream().map(Stream::prefix).toList());
+    Map<String, float[]> masks = new LinkedHashMap<>();
+    masks.put(streams.get(0).ffn(), randomMask(rng, 96));
+    masks.put(streams.get(1).ffn(), randomMask(rng, 96));
+    masks.put(streams.get(1).mod(), randomMask(rng, c.blockModulationWidth()));
+    masks.put(streams.get(2).mod(), randomMask(rng, c.blockModulationWidth()));
+    masks.put(streams.get(3).attn(), new float[] {1f, 0f, 0.5f, 1f});
+    masks.put(streams.get(0).attn(), new float[] {0.3f, 1f, 1f, 0f});
+    masks.put(PrunableUnits.ffn(1), randomMask(rng, 80));
+    masks.put(PrunableUnits.FINAL_MODULATION, randomMask(rng, c.finalModulationWidth()));
+    compareWithReference(c, tok, masks);
+  }
+
+  private static WordTokenizer tokenizer() {
+    return WordTokenizer.build(
         List.of("a red square", "a blue circle on green grass", "small dark shoe", "bright yellow shirt"), 12);
+  }
+
+  private static ModelConfig smallConfig(WordTokenizer tok) {
     ModelConfig c = ModelConfig.labPreset(tok.vocabSize());
     c.hiddenSize = 64;
     c.numHeads = 4;
     c.textHeads = 2;
     c.textLayers = 2;
     c.textFfnWidth = 96;
-    c.ffnWidths = new ArrayList<>(List.of(96, 128, 0, 64)); // block 2 has no MLP
     c.maxTokens = tok.maxLength();
+    return c;
+  }
+
+  /**
+   * Saves a model of config {@code c} with every parameter random, runs the PyTorch reference
+   * on it and compares text states, pooled vector, the first double and single block, the
+   * velocity and the velocity under {@code maskValues}.
+   */
+  private void compareWithReference(ModelConfig c, WordTokenizer tok, Map<String, float[]> maskValues) throws Exception {
+    requireTorch();
     String[] prompts = {
       "a red square",
       "", // unconditional: all padding
@@ -70,11 +124,6 @@ class PyTorchAgreementTest {
 
       long[] xShape = {b, c.channels, c.imageSize, c.imageSize};
       float[] x = TestModels.gaussians(rng, b * c.channels * c.imageSize * c.imageSize, 1.0);
-      Map<String, float[]> maskValues = new LinkedHashMap<>();
-      maskValues.put(PrunableUnits.ffn(0), randomMask(rng, c.ffnWidths.get(0)));
-      maskValues.put(PrunableUnits.modulation(1), randomMask(rng, c.blockModulationWidth()));
-      maskValues.put(PrunableUnits.heads(0), new float[] {0.7f, 0f, 1f, 0.25f});
-      maskValues.put(PrunableUnits.FINAL_MODULATION, randomMask(rng, c.finalModulationWidth()));
 
       try (NDManager m = root.newSubManager()) {
         NDArray tokens = model.tokenize(m, prompts);
@@ -96,15 +145,19 @@ class PyTorchAgreementTest {
 
         NDArray xs = m.create(x, new Shape(xShape));
         TextEncoding text = model.encodeText(tokens);
-        NDArray block0 = model.block(
-            model.inputSequence(xs, text), Layers.silu(model.conditioning(m, t, text)), text.keyBias(), 0,
-            UnitMasks.NONE);
+        NDArray condAct = Layers.silu(model.conditioning(m, t, text));
         Map<String, NDArray> masks = new LinkedHashMap<>();
         maskValues.forEach((k, v) -> masks.put(k, m.create(v)));
         Map<String, NDArray> java = new LinkedHashMap<>();
         java.put("text_states", text.states());
         java.put("pooled", text.pooled());
-        java.put("block0", block0);
+        if (c.doubleBlocks > 0) {
+          NDList d0 = model.doubleBlock(model.imageTokens(xs), text.states(), condAct, text.keyBias(), 0, UnitMasks.NONE);
+          java.put("double0_img", d0.get(0));
+          java.put("double0_txt", d0.get(1));
+        } else {
+          java.put("block0", model.block(model.inputSequence(xs, text), condAct, text.keyBias(), 0, UnitMasks.NONE));
+        }
         java.put("velocity", model.velocity(xs, t, text, UnitMasks.NONE));
         java.put("velocity_masked", model.velocity(xs, t, text, new UnitMasks(masks)));
 
@@ -123,7 +176,8 @@ class PyTorchAgreementTest {
             assertTrue(TestModels.maxAbs(ref) > 1e-2, name + " is trivially small: " + report);
           }
         }
-        System.out.print("PyTorchAgreementTest\n" + report);
+        System.out.print("PyTorchAgreementTest (" + c.doubleBlocks + " double, " + c.depth + " single blocks, rope "
+            + c.rope + ")\n" + report);
         assertTrue(failures.isEmpty(), "Java and PyTorch disagree on " + failures + ":\n" + report);
         // The masks must matter, or the masked comparison proves nothing.
         double maskEffect = TestModels.maxAbsDiff(

@@ -45,6 +45,20 @@ public final class TestModels {
   }
 
   /**
+   * The FLUX layout at the tiny size: one double-stream block (MLP widths 48 image, 40 text),
+   * one single-stream block (64), 2-D rotary positions.
+   */
+  public static ModelConfig tinyDoubleConfig(WordTokenizer tok) {
+    ModelConfig c = tinyConfig(tok);
+    c.setBlocks(1, 1, 64);
+    c.doubleImgFfnWidths.set(0, 48);
+    c.doubleTxtFfnWidths.set(0, 40);
+    c.rope = true;
+    c.validate();
+    return c;
+  }
+
+  /**
    * Overwrites every parameter with random values (zero-initialised ones included): LayerNorm
    * weights 1 + std N(0,1), everything else std N(0,1).
    */

@@ -70,6 +70,22 @@ class TrainerTest {
 
   @Test
   void lossDecreasesOnALearnableSet() throws IOException {
+    trainsAndSaves(config);
+  }
+
+  /** The FLUX layout (double- and single-stream blocks, rope) trains and round-trips the same way. */
+  @Test
+  void doubleStreamModelLearnsAndRoundTrips() throws IOException {
+    trainsAndSaves(TestModels.tinyDoubleConfig(tok));
+    try (FlowModel trained = ModelDir.load(tmp.resolve("run").resolve(Trainer.MODEL), root)) {
+      assertEquals(1, trained.config().doubleBlocks);
+      assertTrue(trained.config().rope);
+      assertTrue(trained.params().contains("double.0.txt.ffn.fc1.weight"));
+      assertTrue(!trained.params().contains("img_pos"), "rope replaces the learned positions");
+    }
+  }
+
+  private void trainsAndSaves(ModelConfig config) throws IOException {
     List<Float> losses = new ArrayList<>();
     Path run = tmp.resolve("run");
     try (FlowModel model = FlowModel.initialize(config, tok, root, 1);
