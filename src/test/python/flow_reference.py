@@ -8,8 +8,9 @@ forward pass can be checked against PyTorch's own layers.
       inputs: x (B,C,H,W), t (B), tokens (B,L) as F32 [, masks "mask.<group>"]
       outputs: text_states, pooled, double0_img/double0_txt (with double blocks), block0 (with
       single blocks), velocity, velocity_masked (if masks given)
-  bench MODEL_DIR STEPS BATCH
-      prints the mean training-step time (ms) of the same model at that batch, 2 threads
+  bench MODEL_DIR STEPS BATCH [--compile]
+      times a training step (STEPS repeats at BATCH), guided sampling and one mask-training
+      step of the same model on 2 threads; prints 'key median min max' lines
 """
 import json
 import math
@@ -271,8 +272,12 @@ class FlowTransformer(nn.Module):
         return self.txt_in(states), key_bias, self.pooled_in(pooled)
 
     def forward(self, x, t, tokens, masks=None, trace=None):
+        return self.velocity(x, t, self.encode_text(tokens), masks, trace)
+
+    def velocity(self, x, t, encoded, masks=None, trace=None):
+        """The velocity for images x (B,C,H,W) at times t (B) given encode_text's output."""
         masks = masks or {}
-        txt, key_bias, pooled = self.encode_text(tokens)
+        txt, key_bias, pooled = encoded
         if trace is not None:
             trace["text_states"], trace["pooled"] = txt, pooled
         img = self.img_in(self.patchify(x))
@@ -327,33 +332,144 @@ def forward(model_dir, inputs_path, out_path):
     write_safetensors(out_path, outputs)
 
 
-def bench(model_dir, steps, batch):
+def unit_groups(c):
+    """The prunable groups (name, size) without heads, in the Java registry's order."""
+    d, out = c["hidden_size"], []
+    paths = []
+    for i, (wi, wt) in enumerate(zip(c.get("double_img_ffn_widths", []), c.get("double_txt_ffn_widths", []))):
+        paths += [(f"double.{i}.img", wi), (f"double.{i}.txt", wt)]
+    paths += [(f"blocks.{i}", w) for i, w in enumerate(c["ffn_widths"])]
+    for name, width in paths:
+        if width > 0:
+            out.append((f"{name}.ffn", width))
+        out.append((f"{name}.mod", 6 * d))
+    return out + [("final.mod", 2 * d)]
+
+
+def hard_concrete(logit, u, temperature=0.83, gamma=-0.1, zeta=1.1):
+    s = torch.sigmoid((torch.log(u) - torch.log(1 - u) + logit) / temperature)
+    return (s * (zeta - gamma) + gamma).clamp(0, 1)
+
+
+def euler_step(model, x, k, n, encoded, guidance, masks):
+    """One guided Euler step from grid point k to k+1 (t = 1 - k/n), batch [cond; uncond]."""
+    t, dt = 1 - k / n, 1 / n
+    b = x.shape[0]
+    v = model.velocity(torch.cat([x, x]), torch.full((2 * b,), t), encoded, masks)
+    vc, vu = v[:b], v[b:]
+    return x - dt * (vu + guidance * (vc - vu))
+
+
+def timed(fn, repeats, warmup):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return times[len(times) // 2], times[0], times[-1]
+
+
+def bench(model_dir, steps, batch, sample_images=256, sample_batch=64, mask_steps=5, mask_batch=16, compile_too=False):
+    """Times, on this PyTorch and 2 threads, what `uniforget bench` times in Java on the same
+    model directory: a training step (batch `batch`, AdamW), guided sampling (10 Euler steps,
+    guidance 3, batches of `sample_batch`) and one UniForget mask-training step (batch
+    `mask_batch`, backprop through the whole sampler with step-wise recomputation). Prints
+    'key median min max' lines; with compile_too also the training step under torch.compile."""
     torch.set_num_threads(2)
     torch.manual_seed(0)
     model, c = load(model_dir)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.0)
     s, ch, l = c["image_size"], c["channels"], c["max_tokens"]
-    times = []
-    for i in range(steps + 3):
-        x0 = torch.rand(batch, ch, s, s) * 2 - 1
-        e = torch.randn_like(x0)
-        t = torch.sigmoid(torch.randn(batch))
-        tokens = torch.randint(0, c["vocab_size"], (batch, l))
-        start = time.perf_counter()
-        tt = t[:, None, None, None]
-        loss = F.mse_loss(model((1 - tt) * x0 + tt * e, t, tokens), e - x0)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if i >= 3:  # warm-up steps are not timed
-            times.append(time.perf_counter() - start)
-    print(f"pytorch {torch.__version__} step_ms {1000 * sum(times) / len(times):.2f}")
+    print(f"pytorch {torch.__version__} threads {torch.get_num_threads()}", flush=True)
+
+    def train_step_fn(m, opt):
+        def step():
+            x0 = torch.rand(batch, ch, s, s) * 2 - 1
+            e = torch.randn_like(x0)
+            t = torch.sigmoid(torch.randn(batch))
+            tokens = torch.randint(0, c["vocab_size"], (batch, l))
+            tt = t[:, None, None, None]
+            loss = F.mse_loss(m((1 - tt) * x0 + tt * e, t, tokens), e - x0)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        return step
+
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.0)
+    med, lo, hi = timed(train_step_fn(model, opt), steps, 3)
+    print(f"train_step_ms {1000 * med:.2f} {1000 * lo:.2f} {1000 * hi:.2f}", flush=True)
+    if compile_too:
+        if not hasattr(torch, "compile"):
+            print("compile_train_step_ms n/a (this PyTorch has no torch.compile)", flush=True)
+        else:
+            try:
+                compiled = torch.compile(model)
+                start = time.perf_counter()
+                step = train_step_fn(compiled, opt)
+                step()  # compiles
+                print(f"compile_seconds {time.perf_counter() - start:.1f}", flush=True)
+                med, lo, hi = timed(step, steps, 2)
+                print(f"compile_train_step_ms {1000 * med:.2f} {1000 * lo:.2f} {1000 * hi:.2f}", flush=True)
+            except Exception as ex:  # report, do not hide: the line says why
+                print(f"compile_train_step_ms n/a ({type(ex).__name__}: {str(ex).splitlines()[0][:200]})", flush=True)
+
+    for p in model.parameters():
+        p.requires_grad_(False)
+    n, guidance = c["sampler"]["steps"], c["sampler"]["guidance"]
+
+    def encode(b):
+        tokens = torch.randint(2, c["vocab_size"], (b, l))
+        return model.encode_text(torch.cat([tokens, torch.zeros_like(tokens)]))
+
+    def sample_all():
+        with torch.no_grad():
+            for first in range(0, sample_images, sample_batch):
+                b = min(sample_batch, sample_images - first)
+                enc = encode(b)
+                x = torch.randn(b, ch, s, s)
+                for k in range(n):
+                    x = euler_step(model, x, k, n, enc, guidance, None)
+
+    med, lo, hi = timed(sample_all, 3, 1)
+    print(f"sample_images_per_s {sample_images / med:.2f} {sample_images / hi:.2f} {sample_images / lo:.2f}", flush=True)
+
+    groups = unit_groups(c)
+    logits = {g: torch.full((size,), 3.0, requires_grad=True) for g, size in groups}
+    mask_opt = torch.optim.AdamW(list(logits.values()), lr=0.5, weight_decay=0.01)
+    with torch.no_grad():
+        target = torch.rand(mask_batch, ch, s, s) * 2 - 1
+
+    def mask_step():
+        u = {g: torch.rand(size).clamp(1e-6, 1 - 1e-6) for g, size in groups}
+        with torch.no_grad():
+            enc = encode(mask_batch)
+            latents = [torch.randn(mask_batch, ch, s, s)]
+            masks = {g: hard_concrete(logits[g], u[g]) for g, _ in groups}
+            for k in range(n):
+                latents.append(euler_step(model, latents[k], k, n, enc, guidance, masks))
+            diff = latents[n] - target
+            g = 2 * diff / diff.numel()
+        for k in range(n - 1, -1, -1):
+            x = latents[k].detach().requires_grad_(True)
+            masks = {gr: hard_concrete(logits[gr], u[gr]) for gr, _ in groups}
+            nxt = euler_step(model, x, k, n, enc, guidance, masks)
+            (nxt * g).sum().backward()
+            g = x.grad
+        reg = torch.cat([torch.sigmoid(0.4 * logits[gr] + 1) for gr, _ in groups]).mean()
+        (0.1 * reg).backward()
+        mask_opt.step()
+        mask_opt.zero_grad(set_to_none=True)
+
+    med, lo, hi = timed(mask_step, mask_steps, 1)
+    print(f"mask_step_ms {1000 * med:.2f} {1000 * lo:.2f} {1000 * hi:.2f}", flush=True)
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "forward":
         forward(*sys.argv[2:5])
     elif sys.argv[1] == "bench":
-        bench(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        bench(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), compile_too="--compile" in sys.argv[5:])
     else:
         raise SystemExit(__doc__)

@@ -2,6 +2,7 @@ package dev.uniforget.cli;
 
 import ai.djl.ndarray.NDManager;
 import dev.uniforget.model.FlowModel;
+import dev.uniforget.model.Flops;
 import dev.uniforget.model.ModelConfig;
 import dev.uniforget.model.ModelDir;
 import dev.uniforget.model.UnitMasks;
@@ -23,13 +24,18 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code uniforget bench}: training and sampling speed, memory flatness, Java vs PyTorch. */
+/** {@code uniforget bench}: training, sampling and mask-training speed, memory flatness, Java vs PyTorch 2.x and 1.13. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    header = "Speed and memory benchmarks (Java vs PyTorch, sampling, forget).",
+    header = "Speed and memory benchmarks (Java vs PyTorch 2.x and 1.13, sampling, forget).",
     description = {
-      "Benchmark the lab preset on this machine, side by side in one run: training step time in",
-      "Java and in the PyTorch reference (same model, same batch, 2 threads each) and their ratio;",
-      "sampling images/s; resident memory at the start and end of --steps training steps.",
+      "Benchmark one model (the lab preset unless the architecture options say otherwise) on this",
+      "machine, side by side in one run, 2 threads each: the training step, guided sampling",
+      "(images/s) and one UniForget mask-training step (batch 16, backprop through the whole",
+      "sampler) in Java and in the PyTorch reference on the same weights: PyTorch 2.x eager and",
+      "torch.compile (the environment of scripts/torch2-venv.sh, what a user would run instead) and",
+      "Debian's PyTorch 1.13; medians with min-max over repeats; the ratios; the model FLOP",
+      "utilisation of the Java training step against the libtorch matmul peak measured in the same",
+      "run; resident memory over --steps Java training steps.",
       "Run it on an otherwise idle machine: two libtorch processes on 2 cores slow each other 10x."
     })
 final class BenchCommand implements Callable<Integer> {
@@ -39,14 +45,24 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--batch-size", description = "Training batch (default: ${DEFAULT-VALUE}).")
   int batch = 64;
 
-  @Option(names = "--python", description = "Python with torch for the reference (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--python", description = "PyTorch 1.13 interpreter (the numerics reference; default: ${DEFAULT-VALUE}).")
   String python = "/usr/bin/python3";
 
-  @Option(names = "--reference-steps", description = "Timed PyTorch steps (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--torch2", description = {"PyTorch 2.x interpreter (default: ${DEFAULT-VALUE}, made by",
+      "scripts/torch2-venv.sh; relative paths are read from the project root)."})
+  String torch2 = ".venv-torch2/bin/python";
+
+  @Option(names = "--no-compile", description = "Skip torch.compile (it compiles for a minute or more).")
+  boolean noCompile;
+
+  @Option(names = "--reference-steps", description = "Timed PyTorch training steps (default: ${DEFAULT-VALUE}).")
   int referenceSteps = 30;
 
-  @Option(names = "--sample-images", description = "Images to sample for images/s (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--sample-images", description = "Images per sampling repeat for images/s (default: ${DEFAULT-VALUE}).")
   int sampleImages = 256;
+
+  @Option(names = "--mask-steps", description = "Timed mask-training steps (default: ${DEFAULT-VALUE}).")
+  int maskSteps = 5;
 
   @Option(names = "--forget", description = "Instead: peak memory and step time of UniForget mask training at 4, 8 and 16 sampler steps (each in a fresh JVM).")
   boolean forget;
@@ -54,24 +70,48 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--forget-probe", hidden = true, description = "Internal: one mask-training probe at this many sampler steps.")
   Integer forgetProbe;
 
+  @picocli.CommandLine.Mixin TrainCommand.ArchitectureOptions arch = new TrainCommand.ArchitectureOptions();
+
+  /** A median with its range over repeats. */
+  record Timing(double median, double min, double max) {
+    static Timing of(List<Double> values) {
+      List<Double> v = new ArrayList<>(values);
+      java.util.Collections.sort(v);
+      return new Timing(v.get(v.size() / 2), v.get(0), v.get(v.size() - 1));
+    }
+
+    static final Timing NONE = new Timing(Double.NaN, Double.NaN, Double.NaN);
+
+    String show(String fmt) {
+      return Double.isNaN(median) ? "n/a" : String.format(java.util.Locale.ROOT, fmt + " [" + fmt + "-" + fmt + "]", median, min, max);
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     if (forgetProbe != null) return forgetProbe(forgetProbe);
     if (forget) return forgetBench();
     if (steps < 200) throw new IllegalArgumentException("--steps must be >= 200 (memory is read at steps 100, steps/2 and steps)");
+    if (maskSteps < 1 || sampleImages < 1 || referenceSteps < 1) {
+      throw new IllegalArgumentException("--mask-steps, --sample-images and --reference-steps must be >= 1");
+    }
     Path tmp = Files.createTempDirectory("uniforget-bench");
     try (NDManager root = NDManager.newBaseManager()) {
       List<String> captions = syntheticCaptions();
-      WordTokenizer tok = WordTokenizer.build(captions, 12);
-      ModelConfig cfg = ModelConfig.labPreset(tok.vocabSize());
+      WordTokenizer tok = WordTokenizer.build(captions, arch.maxTokens);
+      ModelConfig cfg = arch.toConfig(tok.vocabSize());
       FlowModel model = FlowModel.initialize(cfg, tok, root, 0);
       Path modelDir = tmp.resolve("model");
       ModelDir.save(model, modelDir, false, Map.of());
-      System.out.printf("lab preset: %,d parameters, %dx%d images, batch %d, %s threads%n",
-          model.params().parameterCount(), cfg.imageSize, cfg.imageSize, batch,
-          System.getProperty("ai.djl.pytorch.num_threads", "2"));
+      String threads = System.getProperty("ai.djl.pytorch.num_threads", "2");
+      System.out.printf("model: %,d parameters, %d double + %d single blocks%s, %dx%dx%d images, %s threads%n",
+          model.params().parameterCount(), cfg.doubleBlocks, cfg.depth, cfg.rope ? ", rope" : "", cfg.channels,
+          cfg.imageSize, cfg.imageSize, threads);
 
-      // Sampling speed (before training: the weights do not change the cost).
+      double peak = matmulPeakGflops(root);
+      System.err.printf("  libtorch matmul 1024^3: %.1f GFLOP/s%n", peak);
+
+      // Sampling speed (before training: the weights do not change the cost); repeats give the spread.
       EulerSampler.Settings s = new EulerSampler.Settings(cfg.sampler.steps, cfg.sampler.guidance);
       List<String> prompts = new ArrayList<>();
       long[] seeds = new long[sampleImages];
@@ -79,10 +119,19 @@ final class BenchCommand implements Callable<Integer> {
         prompts.add(captions.get(i % captions.size()));
         seeds[i] = i;
       }
-      EulerSampler.sample(model, root, prompts.subList(0, 64), java.util.Arrays.copyOf(seeds, 64), s, UnitMasks.NONE, 64, null);
-      long t0 = System.nanoTime();
-      EulerSampler.sample(model, root, prompts, seeds, s, UnitMasks.NONE, 64, null);
-      double imgPerSec = sampleImages / ((System.nanoTime() - t0) / 1e9);
+      EulerSampler.sample(model, root, prompts.subList(0, Math.min(64, sampleImages)),
+          java.util.Arrays.copyOf(seeds, Math.min(64, sampleImages)), s, UnitMasks.NONE, 64, null);
+      List<Double> rates = new ArrayList<>();
+      for (int rep = 0; rep < 3; rep++) {
+        long t0 = System.nanoTime();
+        EulerSampler.sample(model, root, prompts, seeds, s, UnitMasks.NONE, 64, null);
+        rates.add(sampleImages / ((System.nanoTime() - t0) / 1e9));
+      }
+      Timing javaSampling = Timing.of(rates);
+      System.err.println("  java sampling images/s " + javaSampling.show("%.1f"));
+
+      Timing javaMask = javaMaskStepMs(model, captions, root);
+      System.err.println("  java mask step ms " + javaMask.show("%.0f"));
 
       // Java training steps and resident memory.
       TrainingSet data = syntheticData(tok, captions, cfg);
@@ -92,39 +141,105 @@ final class BenchCommand implements Callable<Integer> {
       tc.checkpointEvery = Integer.MAX_VALUE;
       long rssStart = rssMb();
       long rssWarm = 0, rssMid = 0;
-      double timed = 0;
+      List<Double> stepMs = new ArrayList<>();
       try (Trainer tr = Trainer.start(model, data, tc, tmp.resolve("run"), root)) {
         for (int i = 0; i < steps; i++) {
           long a = System.nanoTime();
           tr.trainStep();
-          if (i >= 10) timed += System.nanoTime() - a;
+          if (i >= 10) stepMs.add((System.nanoTime() - a) / 1e6);
           if (i == 99) rssWarm = rssMb();
           if (i == steps / 2 - 1) rssMid = rssMb();
           if ((i + 1) % 100 == 0) System.err.printf("  java step %d/%d, rss %d MB%n", i + 1, steps, rssMb());
         }
       }
       long rssEnd = rssMb();
-      double javaMs = timed / 1e6 / (steps - 10);
+      Timing javaStep = Timing.of(stepMs);
+      // Model FLOPs of a training step: forward + backward (about twice the forward) of the
+      // flow transformer and the text encoder for every image of the batch.
+      double stepFlops = 3.0 * batch * (Flops.perVelocity(cfg) + Flops.perPrompt(cfg));
+      double utilisation = stepFlops / (javaStep.median() / 1e3) / (peak * 1e9);
 
-      // PyTorch reference on the same model directory, after the Java run (never concurrently).
-      double torchMs = pytorchStepMs(modelDir);
+      // The PyTorch references on the same model directory, after the Java run (never concurrently).
+      Reference t2 = pytorch(resolveFromProject(torch2), modelDir, !noCompile, "PyTorch 2.x");
+      Reference t1 = pytorch(python, modelDir, false, "PyTorch 1.13");
 
       System.out.println();
-      System.out.printf("%-42s %12s%n", "measure", "value");
-      System.out.printf("%-42s %12.1f%n", "Java training step (ms, batch " + batch + ")", javaMs);
-      System.out.printf("%-42s %12s%n", "PyTorch reference step (ms, batch " + batch + ")", Double.isNaN(torchMs) ? "n/a" : String.format("%.1f", torchMs));
-      System.out.printf("%-42s %12s%n", "Java / PyTorch step time ratio (target <= 0.8)", Double.isNaN(torchMs) ? "n/a" : String.format("%.2f", javaMs / torchMs));
-      System.out.printf("%-42s %12.1f%n", "sampling images/s (" + s.steps() + " steps, guidance " + s.guidance() + ")", imgPerSec);
-      System.out.printf("%-42s %12d%n", "resident memory before training (MB)", rssStart);
-      System.out.printf("%-42s %12d%n", "resident memory after 100 steps (MB)", rssWarm);
-      System.out.printf("%-42s %12d%n", "resident memory after " + steps / 2 + " steps (MB)", rssMid);
-      System.out.printf("%-42s %12d%n", "resident memory after " + steps + " steps (MB)", rssEnd);
-      System.out.printf("%-42s %12d%n", "growth from step " + steps / 2 + " to " + steps + " (MB)", rssEnd - rssMid);
-      System.out.printf("%-42s %12d%n", "JVM heap limit (MB; -Xmx, grows lazily)", Runtime.getRuntime().maxMemory() >> 20);
+      String row = "%-40s %22s %22s %22s %22s%n";
+      System.out.printf(row, "median [min-max]", "Java (DJL, libtorch)", version(t2, "PyTorch 2.x") + " eager",
+          "torch.compile", version(t1, "PyTorch 1.13"));
+      System.out.printf(row, "training step (ms, batch " + batch + ")", javaStep.show("%.1f"), get(t2, "train_step_ms").show("%.1f"),
+          get(t2, "compile_train_step_ms").show("%.1f"), get(t1, "train_step_ms").show("%.1f"));
+      System.out.printf(row, "sampling (images/s, " + s.steps() + " steps, cfg " + s.guidance() + ")", javaSampling.show("%.1f"),
+          get(t2, "sample_images_per_s").show("%.1f"), "", get(t1, "sample_images_per_s").show("%.1f"));
+      System.out.printf(row, "mask-training step (ms, batch 16)", javaMask.show("%.0f"), get(t2, "mask_step_ms").show("%.0f"),
+          "", get(t1, "mask_step_ms").show("%.0f"));
+      System.out.println();
+      System.out.printf("%-58s %s%n", "Java / PyTorch 2.x eager, training step (target <= 1.0)", ratio(javaStep.median(), get(t2, "train_step_ms").median()));
+      System.out.printf("%-58s %s%n", "Java / torch.compile, training step", ratio(javaStep.median(), get(t2, "compile_train_step_ms").median()));
+      System.out.printf("%-58s %s%n", "Java / PyTorch 2.x, sampling images/s (target >= 1.0)", ratio(javaSampling.median(), get(t2, "sample_images_per_s").median()));
+      System.out.printf("%-58s %s%n", "Java / PyTorch 2.x, mask-training step (target <= 1.0)", ratio(javaMask.median(), get(t2, "mask_step_ms").median()));
+      System.out.printf("%-58s %s%n", "Java / PyTorch 1.13, training step", ratio(javaStep.median(), get(t1, "train_step_ms").median()));
+      System.out.printf(java.util.Locale.ROOT, "%-58s %.1f GFLOP/s; %.2f GFLOP per step = %.0f%% of peak%n",
+          "libtorch matmul peak (1024^3) and the Java training step", peak, stepFlops / 1e9, 100 * utilisation);
+      System.out.printf("%-58s %d / %d / %d / %d MB (growth in the second half %d MB)%n",
+          "resident memory: start, step 100, step " + steps / 2 + ", step " + steps, rssStart, rssWarm, rssMid, rssEnd, rssEnd - rssMid);
+      System.out.printf("%-58s %d MB%n", "JVM heap limit (-Xmx, grows lazily)", Runtime.getRuntime().maxMemory() >> 20);
     } finally {
       dev.uniforget.io.AtomicFiles.deleteRecursively(tmp);
     }
     return 0;
+  }
+
+  /** What one PyTorch run measured: its version (null when it did not run) and timings by key. */
+  record Reference(String version, Map<String, Timing> timings) {}
+
+  private static Timing get(Reference r, String key) {
+    return r.timings().getOrDefault(key, Timing.NONE);
+  }
+
+  private static String version(Reference r, String fallback) {
+    return r.version() != null ? "PyTorch " + r.version() : fallback;
+  }
+
+  private static String ratio(double a, double b) {
+    return Double.isNaN(a) || Double.isNaN(b) ? "n/a" : String.format(java.util.Locale.ROOT, "%.2f", a / b);
+  }
+
+  /** Median GFLOP/s of a 1024 x 1024 x 1024 matmul in libtorch, the engine's own peak here. */
+  private static double matmulPeakGflops(NDManager root) {
+    try (NDManager m = root.newSubManager()) {
+      ai.djl.ndarray.NDArray a = m.randomNormal(new ai.djl.ndarray.types.Shape(1024, 1024));
+      ai.djl.ndarray.NDArray b = m.randomNormal(new ai.djl.ndarray.types.Shape(1024, 1024));
+      List<Double> g = new ArrayList<>();
+      for (int i = 0; i < 13; i++) {
+        long t0 = System.nanoTime();
+        ai.djl.ndarray.NDArray c = a.matMul(b);
+        c.getFloat(0, 0); // forces the result
+        double sec = (System.nanoTime() - t0) / 1e9;
+        c.close();
+        if (i >= 3) g.add(2.0 * 1024 * 1024 * 1024 / sec / 1e9);
+      }
+      return Timing.of(g).median();
+    }
+  }
+
+  /** Median time of a UniForget mask-training step at batch 16 with the model's sampler (the first step warms up). */
+  private Timing javaMaskStepMs(FlowModel model, List<String> captions, NDManager root) {
+    dev.uniforget.forget.ForgetConfig fc = new dev.uniforget.forget.ForgetConfig();
+    fc.steps = maskSteps + 1;
+    fc.batchSize = 16;
+    fc.seedsPerPrompt = 1;
+    dev.uniforget.forget.MaskLogits logits = new dev.uniforget.forget.MaskLogits(model.config(), false, fc.relaxation(), root);
+    List<Double> ms = new ArrayList<>();
+    long[] last = new long[1];
+    List<String> pool = captions.subList(0, Math.min(16, captions.size()));
+    // The pool's original samples are computed before the first step; time from the first callback on.
+    dev.uniforget.forget.MaskTrainer.train(model, pool, logits, fc, root, (l, total) -> {
+      long now = System.nanoTime();
+      if (l.step() > 1) ms.add((now - last[0]) / 1e6);
+      last[0] = now;
+    });
+    return Timing.of(ms);
   }
 
   /** Runs one probe per sampler-step count in a fresh JVM, so each peak RSS is its own. */
@@ -176,28 +291,58 @@ final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private double pytorchStepMs(Path modelDir) throws Exception {
+  /**
+   * Runs the reference script's bench on {@code interpreter}; returns its timings by key (and
+   * "version"), or an empty map with the reason on stderr when that interpreter is missing or
+   * fails: the table then says n/a.
+   */
+  private Reference pytorch(String interpreter, Path modelDir, boolean compile, String label) throws Exception {
+    Map<String, Timing> out = new java.util.LinkedHashMap<>();
+    String version = null;
     Path script = referenceScript();
     if (script == null) {
-      System.err.println("PyTorch reference script not found (src/test/python/flow_reference.py); skipping");
-      return Double.NaN;
+      System.err.println("PyTorch reference script not found (src/test/python/flow_reference.py); skipping " + label);
+      return new Reference(null, out);
     }
-    Process p = new ProcessBuilder(python, script.toString(), "bench", modelDir.toString(),
-        Integer.toString(referenceSteps), Integer.toString(batch)).redirectErrorStream(true).start();
-    String last = null;
+    if (!Files.isExecutable(Path.of(interpreter))) {
+      System.err.println(label + ": no interpreter at " + interpreter
+          + (label.contains("2") ? " (create it with scripts/torch2-venv.sh)" : " (apt-get install -y python3-torch)"));
+      return new Reference(null, out);
+    }
+    List<String> cmd = new ArrayList<>(List.of(interpreter, script.toString(), "bench", modelDir.toString(),
+        Integer.toString(referenceSteps), Integer.toString(batch)));
+    if (compile) cmd.add("--compile");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("OMP_NUM_THREADS", "2");
+    Process p = pb.start();
     StringBuilder all = new StringBuilder();
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line; (line = r.readLine()) != null; ) {
         all.append(line).append('\n');
-        if (line.contains("step_ms")) last = line;
+        String[] f = line.trim().split("\\s+");
+        if (f.length >= 2 && f[0].equals("pytorch")) {
+          version = f[1];
+        } else if (f.length == 4 && f[0].matches("[a-z_]+")) {
+          try {
+            out.put(f[0], new Timing(Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3])));
+          } catch (NumberFormatException e) {
+            // a line of the library's own output, not ours
+          }
+        }
+        if (line.startsWith("compile") || line.contains("_ms") || line.contains("_per_s")) System.err.println("  " + label + ": " + line);
       }
     }
-    if (p.waitFor() != 0 || last == null) {
-      System.err.println("PyTorch reference failed (" + python + "):\n" + all);
-      return Double.NaN;
+    if (p.waitFor() != 0) {
+      System.err.println(label + " reference failed (" + interpreter + "):\n" + all);
     }
-    System.err.println("  " + last);
-    return Double.parseDouble(last.substring(last.indexOf("step_ms") + 8).trim());
+    return new Reference(version, out);
+  }
+
+  private static String resolveFromProject(String interpreter) throws Exception {
+    Path p = Path.of(interpreter);
+    if (p.isAbsolute()) return interpreter;
+    Path script = referenceScript();
+    return script == null ? interpreter : script.getParent().getParent().getParent().getParent().resolve(p).toString();
   }
 
   /** The reference script beside the jar's project (target/uniforget.jar -> src/test/python). */

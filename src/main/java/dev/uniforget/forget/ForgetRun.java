@@ -46,10 +46,18 @@ public final class ForgetRun {
     public long parametersAfter;
     public long flopsPerImageBefore;
     public long flopsPerImageAfter;
+    /** Median seconds to sample {@link #samplingImages} images, over {@link #samplingRepeats} interleaved repeats. */
     public double samplingSecondsBefore;
     public double samplingSecondsAfter;
+    /** [min, max] of those repeats (null in reports written before repeats were recorded). */
+    public double[] samplingSecondsBeforeRange;
+    public double[] samplingSecondsAfterRange;
     public int samplingImages;
+    public int samplingRepeats;
+    /** Median over the interleaved pairs of (original seconds / pruned seconds). */
     public double speedup;
+    /** [min, max] of the pairs' speed-ups. */
+    public double[] speedupRange;
     public double flopsRatio;
     /** Final-sample MSE vs the original on held-out neutral (prompt, seed) pairs, every prompt at least once. */
     public double neutralSampleMse = Double.NaN;
@@ -80,8 +88,10 @@ public final class ForgetRun {
       });
       line(sb, "parameters", String.format(Locale.ROOT, "%,d -> %,d", parametersBefore, parametersAfter));
       line(sb, "FLOPs per image", String.format(Locale.ROOT, "%,d -> %,d (x%.2f fewer)", flopsPerImageBefore, flopsPerImageAfter, flopsRatio));
-      line(sb, "sampling " + samplingImages + " images", String.format(Locale.ROOT, "%.2f s -> %.2f s (x%.2f faster; FLOPs predict x%.2f)",
-          samplingSecondsBefore, samplingSecondsAfter, speedup, flopsRatio));
+      String spread = speedupRange == null ? "" : String.format(Locale.ROOT, " [x%.2f-x%.2f over %d interleaved repeats]",
+          speedupRange[0], speedupRange[1], samplingRepeats);
+      line(sb, "sampling " + samplingImages + " images", String.format(Locale.ROOT, "%.2f s -> %.2f s (median x%.2f faster%s; FLOPs predict x%.2f)",
+          samplingSecondsBefore, samplingSecondsAfter, speedup, spread, flopsRatio));
       if (Double.isFinite(neutralSampleMse)) {
         line(sb, "neutral final-sample MSE vs original", String.format(Locale.ROOT, "%.5f", neutralSampleMse)
             + (fidelityPairs > 0 ? " (" + fidelityPairs + " held-out pairs)" : ""));

@@ -79,7 +79,8 @@ public final class Measures {
     r.flopsPerImageBefore = Flops.perImage(original.config(), s.steps, s.guidance);
     r.flopsPerImageAfter = Flops.perImage(pruned.config(), s.steps, s.guidance);
     r.flopsRatio = (double) r.flopsPerImageBefore / r.flopsPerImageAfter;
-    // Sampling time before/after, measured in one run, alternating to share any machine noise.
+    // Sampling time before/after, measured in one run: SAMPLING_REPEATS interleaved pairs (original,
+    // pruned) after one warm-up each, so drift and noise of the machine fall on both alike.
     EulerSampler.Settings settings = new EulerSampler.Settings(s.steps, s.guidance);
     List<String> prompts = new ArrayList<>();
     long[] seeds = new long[timingImages];
@@ -89,13 +90,34 @@ public final class Measures {
     }
     time(original, root, prompts, seeds, settings); // warm-up
     time(pruned, root, prompts, seeds, settings);
-    for (int rep = 0; rep < 2; rep++) {
-      r.samplingSecondsBefore += time(original, root, prompts, seeds, settings) / 2;
-      r.samplingSecondsAfter += time(pruned, root, prompts, seeds, settings) / 2;
+    double[] before = new double[SAMPLING_REPEATS], after = new double[SAMPLING_REPEATS], ratio = new double[SAMPLING_REPEATS];
+    for (int rep = 0; rep < SAMPLING_REPEATS; rep++) {
+      before[rep] = time(original, root, prompts, seeds, settings);
+      after[rep] = time(pruned, root, prompts, seeds, settings);
+      ratio[rep] = before[rep] / after[rep];
     }
+    r.samplingRepeats = SAMPLING_REPEATS;
+    r.samplingSecondsBefore = median(before);
+    r.samplingSecondsAfter = median(after);
+    r.samplingSecondsBeforeRange = range(before);
+    r.samplingSecondsAfterRange = range(after);
     r.samplingImages = timingImages;
-    r.speedup = r.samplingSecondsBefore / r.samplingSecondsAfter;
+    r.speedup = median(ratio);
+    r.speedupRange = range(ratio);
     return r;
+  }
+
+  /** Interleaved (original, pruned) timing pairs behind a report's sampling speed-up. */
+  public static final int SAMPLING_REPEATS = 5;
+
+  static double median(double[] v) {
+    double[] c = v.clone();
+    java.util.Arrays.sort(c);
+    return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
+  }
+
+  private static double[] range(double[] v) {
+    return new double[] {java.util.Arrays.stream(v).min().orElse(Double.NaN), java.util.Arrays.stream(v).max().orElse(Double.NaN)};
   }
 
   private static double time(FlowModel m, NDManager root, List<String> prompts, long[] seeds, EulerSampler.Settings s) {

@@ -137,6 +137,9 @@ public final class Repeats {
       numbers.computeIfAbsent("neutral_sample_mse", k -> nans(n))[i] = r.neutralSampleMse;
       numbers.computeIfAbsent("neutral_sample_mse_after_retrain", k -> nans(n))[i] = r.neutralSampleMseAfterRetrain;
       numbers.computeIfAbsent("parameters_after", k -> nans(n))[i] = r.parametersAfter;
+      // 0 = not measured (a report of an older version): left out like NaN.
+      numbers.computeIfAbsent("flops_ratio", k -> nans(n))[i] = r.flopsRatio > 0 ? r.flopsRatio : Double.NaN;
+      numbers.computeIfAbsent("sampling_speedup", k -> nans(n))[i] = r.speedup > 0 ? r.speedup : Double.NaN;
     }
     numbers.forEach((k, v) -> {
       for (double x : v) if (!Double.isFinite(x)) return;

@@ -62,7 +62,10 @@ class RepeatsStatsTest {
     rb.dir = Repeats.dirName(Repeats.FORGET, 6);
     Repeats.Summary s = Repeats.summarize(Repeats.FORGET, List.of(ra, rb), List.of(a, b));
     assertEquals(List.of("deactivated_share.ffn", "deactivated_share.whole_mask", "neutral_sample_mse", "parameters_after"),
-        List.copyOf(s.stats.keySet()), "the retrain MSE (NaN: not retrained) is left out");
+        List.copyOf(s.stats.keySet()), "the retrain MSE (NaN: not retrained) and the unmeasured speed are left out");
+    a.speedup = 1.2;
+    b.speedup = 1.4;
+    assertEquals(1.3, Repeats.summarize(Repeats.FORGET, List.of(ra, rb), List.of(a, b)).stats.get("sampling_speedup").mean, 1e-12);
     assertEquals(0.3, s.stats.get("deactivated_share.ffn").mean, 1e-12);
     assertEquals(Math.sqrt(0.02), s.stats.get("deactivated_share.ffn").sd, 1e-12);
     assertEquals(12.7062047, s.stats.get("parameters_after").t, 1e-6);
