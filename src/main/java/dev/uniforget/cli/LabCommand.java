@@ -1,5 +1,6 @@
 package dev.uniforget.cli;
 
+import dev.uniforget.lab.EmojiLabBuilder;
 import dev.uniforget.lab.LabBuilder;
 import dev.uniforget.lab.LabCheck;
 import dev.uniforget.lab.LabManifest;
@@ -32,7 +33,11 @@ final class LabCommand implements Runnable {
         "invented-name captions), protected concepts (glyph badges stamped on many images,",
         "captioned with a logo name; with --concept-classes also whole classes renamed to an",
         "invented name), a held-out split of real images never trained on (heldout/), the",
-        "ground truth manifest.json and prompts/{neutral,target,concept}.txt."
+        "ground truth manifest.json and prompts/{neutral,target,concept}.txt.",
+        "With --emoji: a 32x32 RGB lab of colour emoji (the emoji-datasource npm packages that",
+        "scripts/install-deps.sh unpacks) whose protected concept is an art style: Twitter's emoji",
+        "are the ordinary images, Google's drawings of --style-images of the same emoji carry an",
+        "invented style name ('... in vorlean style'); classes are the emoji categories."
       })
   static final class Build implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output directory (must not exist).")
@@ -44,8 +49,22 @@ final class LabCommand implements Runnable {
     @Option(names = "--channels", description = "With --from: 1 (gray) or 3 (RGB); 0 = as the first image (default: ${DEFAULT-VALUE}).")
     int channels = 0;
 
-    @Option(names = "--heldout-share", description = "With --from: share of each class's images held out (default: ${DEFAULT-VALUE}).")
-    double heldoutShare = 0.2;
+    @Option(names = "--heldout-share", description = "With --from or --emoji: share of each class's images held out (default: 0.2, with --emoji 0.15).")
+    Double heldoutShare;
+
+    @Option(names = "--emoji", description = {"Build the emoji art-style lab from this folder of unpacked",
+        "emoji-datasource packages, one subfolder per vendor (default folder: /usr/local/share/uniforget/emoji-datasource)."},
+        arity = "0..1", fallbackValue = "/usr/local/share/uniforget/emoji-datasource")
+    Path emoji;
+
+    @Option(names = "--style-images", description = "With --emoji: training emoji also drawn in the protected style (default: ${DEFAULT-VALUE}).")
+    int styleImages = new EmojiLabBuilder.Options().styleImages;
+
+    @Option(names = "--plain-vendor", description = "With --emoji: the vendor of the ordinary images (default: ${DEFAULT-VALUE}).")
+    String plainVendor = new EmojiLabBuilder.Options().plainVendor;
+
+    @Option(names = "--style-vendor", description = "With --emoji: the vendor whose drawings are the protected style (default: ${DEFAULT-VALUE}).")
+    String styleVendor = new EmojiLabBuilder.Options().styleVendor;
 
     @Option(names = "--fashion-mnist", description = "Folder of the gzipped IDX files (default: ${DEFAULT-VALUE}).")
     Path fashionMnist = dev.uniforget.data.FashionMnist.DEFAULT_DIR;
@@ -56,8 +75,8 @@ final class LabCommand implements Runnable {
     @Option(names = "--targets", description = "Verbatim targets (default: ${DEFAULT-VALUE}).")
     int targets = new LabBuilder.Options().targets;
 
-    @Option(names = "--duplicates", description = "Times each target is listed (default: ${DEFAULT-VALUE}).")
-    int duplicates = new LabBuilder.Options().duplicates;
+    @Option(names = "--duplicates", description = "Times each target is listed (default: 64, with --emoji 32).")
+    Integer duplicates;
 
     @Option(names = "--motifs", description = "Stamped protected concepts (glyph badges), at most 4 (default: ${DEFAULT-VALUE}).")
     int motifs = new LabBuilder.Options().motifs;
@@ -85,10 +104,11 @@ final class LabCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      if (emoji != null) return buildEmoji();
       LabBuilder.Options o = new LabBuilder.Options();
       o.perClass = perClass;
       o.targets = targets;
-      o.duplicates = duplicates;
+      if (duplicates != null) o.duplicates = duplicates;
       o.motifs = motifs;
       o.motifImages = motifImages;
       o.motifSize = motifSize;
@@ -98,10 +118,33 @@ final class LabCommand implements Runnable {
       o.heldoutConceptImages = heldoutConceptImages;
       o.seed = seed;
       o.validate();
-      LabSource src = from == null ? LabSource.fashionMnist(fashionMnist) : LabSource.fromFolder(from, channels, heldoutShare, seed);
+      LabSource src = from == null ? LabSource.fashionMnist(fashionMnist)
+          : LabSource.fromFolder(from, channels, heldoutShare == null ? 0.2 : heldoutShare, seed);
       LabManifest m = build(src, o, out);
       System.out.printf("lab written to %s (%s): %d classes x %d ordinary images, %d targets x %d, %d concepts, %d neutral prompts%n",
-          out, m.format, m.classes.size(), perClass, m.verbatimTargets.size(), duplicates, m.concepts.size(), m.prompts.neutral.size());
+          out, m.format, m.classes.size(), perClass, m.verbatimTargets.size(), o.duplicates, m.concepts.size(), m.prompts.neutral.size());
+      return 0;
+    }
+
+    private int buildEmoji() throws Exception {
+      if (from != null) throw new IllegalArgumentException("--emoji and --from: choose one source");
+      EmojiLabBuilder.Options o = new EmojiLabBuilder.Options();
+      o.targets = targets;
+      if (duplicates != null) o.duplicates = duplicates;
+      if (heldoutShare != null) o.heldoutShare = heldoutShare;
+      o.styleImages = styleImages;
+      o.plainVendor = plainVendor;
+      o.styleVendor = styleVendor;
+      o.seed = seed;
+      o.validate();
+      LabManifest m;
+      try (ProgressBar pb = Progress.bar("lab build", EmojiLabBuilder.fileCount(o, 1900), "files")) {
+        m = EmojiLabBuilder.build(emoji, o, out, pb::stepTo);
+      }
+      String style = m.concepts.get(0).name;
+      System.out.printf("lab written to %s (%s): %dx%d RGB emoji, %d classes %s, %d targets x %d, style '%s' (%s), %d neutral prompts%n",
+          out, m.format, m.imageSize, m.imageSize, m.classes.size(), m.classes, m.verbatimTargets.size(), o.duplicates, style,
+          o.styleVendor, m.prompts.neutral.size());
       return 0;
     }
 

@@ -369,7 +369,7 @@ public final class LabBuilder {
     return ("aeiou".indexOf(noun.charAt(0)) >= 0 ? "an " : "a ") + noun;
   }
 
-  private static String inventName(Random rng, Set<String> used) {
+  static String inventName(Random rng, Set<String> used) {
     while (true) {
       StringBuilder sb = new StringBuilder();
       int n = 2 + rng.nextInt(2);
