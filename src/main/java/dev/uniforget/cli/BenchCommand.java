@@ -67,6 +67,14 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--forget", description = "Instead: peak memory and step time of UniForget mask training at 4, 8 and 16 sampler steps (each in a fresh JVM).")
   boolean forget;
 
+  @Option(names = "--sampling", arity = "2", paramLabel = "MODEL", description = {"Instead: sampling time of two model",
+      "directories (an original and its pruned model) in one run, --sampling-repeats interleaved pairs after a",
+      "warm-up each, at 64 and 256 images; medians, ranges and the FLOP prediction."})
+  List<Path> sampling;
+
+  @Option(names = "--sampling-repeats", description = "Interleaved pairs for --sampling (default: ${DEFAULT-VALUE}).")
+  int samplingRepeats = 7;
+
   @Option(names = "--forget-probe", hidden = true, description = "Internal: one mask-training probe at this many sampler steps.")
   Integer forgetProbe;
 
@@ -91,6 +99,7 @@ final class BenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (forgetProbe != null) return forgetProbe(forgetProbe);
     if (forget) return forgetBench();
+    if (sampling != null) return samplingBench(sampling.get(0), sampling.get(1));
     if (steps < 200) throw new IllegalArgumentException("--steps must be >= 200 (memory is read at steps 100, steps/2 and steps)");
     if (maskSteps < 1 || sampleImages < 1 || referenceSteps < 1) {
       throw new IllegalArgumentException("--mask-steps, --sample-images and --reference-steps must be >= 1");
@@ -240,6 +249,28 @@ final class BenchCommand implements Callable<Integer> {
       last[0] = now;
     });
     return Timing.of(ms);
+  }
+
+  /** Sampling time of two models, interleaved (the speed a pruning buys, measured with its spread). */
+  private int samplingBench(Path a, Path b) throws Exception {
+    if (samplingRepeats < 3) throw new IllegalArgumentException("--sampling-repeats must be >= 3, found " + samplingRepeats);
+    try (NDManager root = NDManager.newBaseManager(); FlowModel ma = ModelDir.load(a, root); FlowModel mb = ModelDir.load(b, root)) {
+      var s = ma.config().sampler;
+      double flops = (double) Flops.perImage(ma.config(), s.steps, s.guidance) / Flops.perImage(mb.config(), s.steps, s.guidance);
+      System.out.printf(java.util.Locale.ROOT, "A %s: %,d parameters; B %s: %,d parameters; FLOPs per image A/B x%.3f; %s threads%n",
+          a, ma.params().parameterCount(), b, mb.params().parameterCount(), flops, System.getProperty("ai.djl.pytorch.num_threads", "2"));
+      System.out.printf("%-8s %-26s %-26s %-28s%n", "images", "A s median [min-max]", "B s median [min-max]", "speed-up A/B median [min-max]");
+      for (int images : new int[] {64, 256}) {
+        dev.uniforget.forget.Measures.SamplingTiming t = dev.uniforget.forget.Measures.timeSampling(ma, mb, root, images, samplingRepeats);
+        System.out.printf("%-8d %-26s %-26s %-28s%n", images, show(t.before()), show(t.after()), show(t.speedups()));
+      }
+    }
+    return 0;
+  }
+
+  private static String show(double[] v) {
+    double[] r = dev.uniforget.forget.Measures.range(v);
+    return String.format(java.util.Locale.ROOT, "%.3f [%.3f-%.3f]", dev.uniforget.forget.Measures.median(v), r[0], r[1]);
   }
 
   /** Runs one probe per sampler-step count in a fresh JVM, so each peak RSS is its own. */

@@ -194,6 +194,9 @@ final class DemoCommand implements Callable<Integer> {
       AuditCommand.printHeadline(after, audit);
     }
     Jsons.write(out.resolve("demo_summary.json"), summary);
+    System.out.println();
+    System.out.println("time of each part (a reused part takes only its check):");
+    seconds.forEach((part, sec) -> System.out.printf(java.util.Locale.ROOT, "  %-18s %7.1f min%n", part, sec / 60));
     System.out.printf("grids in %s; summary in %s; total %.1f min%n", grids, out.resolve("demo_summary.json"), (tEnd - t0) / 6e10);
     return 0;
   }

@@ -79,44 +79,56 @@ public final class Measures {
     r.flopsPerImageBefore = Flops.perImage(original.config(), s.steps, s.guidance);
     r.flopsPerImageAfter = Flops.perImage(pruned.config(), s.steps, s.guidance);
     r.flopsRatio = (double) r.flopsPerImageBefore / r.flopsPerImageAfter;
-    // Sampling time before/after, measured in one run: SAMPLING_REPEATS interleaved pairs (original,
-    // pruned) after one warm-up each, so drift and noise of the machine fall on both alike.
+    SamplingTiming t = timeSampling(original, pruned, root, timingImages, SAMPLING_REPEATS);
+    r.samplingRepeats = SAMPLING_REPEATS;
+    r.samplingSecondsBefore = median(t.before());
+    r.samplingSecondsAfter = median(t.after());
+    r.samplingSecondsBeforeRange = range(t.before());
+    r.samplingSecondsAfterRange = range(t.after());
+    r.samplingImages = timingImages;
+    r.speedup = median(t.speedups());
+    r.speedupRange = range(t.speedups());
+    return r;
+  }
+
+  /** Seconds per repeat of sampling the same images with model a and with model b, and a / b per repeat. */
+  public record SamplingTiming(double[] before, double[] after, double[] speedups) {}
+
+  /**
+   * Times sampling {@code images} images (empty prompt, seeds 0.., the original's sampler
+   * settings) with {@code original} and {@code pruned} in one run: one warm-up each, then
+   * {@code repeats} interleaved pairs, so drift and noise of the machine fall on both alike.
+   */
+  public static SamplingTiming timeSampling(FlowModel original, FlowModel pruned, NDManager root, int images, int repeats) {
+    var s = original.config().sampler;
     EulerSampler.Settings settings = new EulerSampler.Settings(s.steps, s.guidance);
     List<String> prompts = new ArrayList<>();
-    long[] seeds = new long[timingImages];
-    for (int i = 0; i < timingImages; i++) {
+    long[] seeds = new long[images];
+    for (int i = 0; i < images; i++) {
       prompts.add("");
       seeds[i] = i;
     }
     time(original, root, prompts, seeds, settings); // warm-up
     time(pruned, root, prompts, seeds, settings);
-    double[] before = new double[SAMPLING_REPEATS], after = new double[SAMPLING_REPEATS], ratio = new double[SAMPLING_REPEATS];
-    for (int rep = 0; rep < SAMPLING_REPEATS; rep++) {
+    double[] before = new double[repeats], after = new double[repeats], ratio = new double[repeats];
+    for (int rep = 0; rep < repeats; rep++) {
       before[rep] = time(original, root, prompts, seeds, settings);
       after[rep] = time(pruned, root, prompts, seeds, settings);
       ratio[rep] = before[rep] / after[rep];
     }
-    r.samplingRepeats = SAMPLING_REPEATS;
-    r.samplingSecondsBefore = median(before);
-    r.samplingSecondsAfter = median(after);
-    r.samplingSecondsBeforeRange = range(before);
-    r.samplingSecondsAfterRange = range(after);
-    r.samplingImages = timingImages;
-    r.speedup = median(ratio);
-    r.speedupRange = range(ratio);
-    return r;
+    return new SamplingTiming(before, after, ratio);
   }
 
   /** Interleaved (original, pruned) timing pairs behind a report's sampling speed-up. */
   public static final int SAMPLING_REPEATS = 5;
 
-  static double median(double[] v) {
+  public static double median(double[] v) {
     double[] c = v.clone();
     java.util.Arrays.sort(c);
     return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
   }
 
-  private static double[] range(double[] v) {
+  public static double[] range(double[] v) {
     return new double[] {java.util.Arrays.stream(v).min().orElse(Double.NaN), java.util.Arrays.stream(v).max().orElse(Double.NaN)};
   }
 
