@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       AuditCommand.class,
       ForgetCommand.class,
       PruneRandomCommand.class,
+      BaselineCommand.class,
       SweepCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class

@@ -261,7 +261,9 @@ public final class FlowModel implements AutoCloseable {
   /** x + gate2 * MLP(modulated norm of x), for a stream whose MLP may be fully pruned. */
   private NDArray mlpResidual(NDArray x, NDList c, Stream s, UnitMasks masks) {
     if (s.ffnWidth() > 0) {
-      NDArray h = mlp(modulate(Layers.layerNorm(x, ones, zeros), c.get(3), c.get(4)), params, s.ffn(), masks.get(s.ffn()));
+      UnitMasks.Probe probe = masks.probe();
+      NDArray h = mlp(modulate(Layers.layerNorm(x, ones, zeros), c.get(3), c.get(4)), params, s.ffn(), masks.get(s.ffn()),
+          probe == null ? null : a -> probe.onUnits(s.ffn(), a));
       return x.add(h.mul(c.get(5)));
     }
     // Every hidden unit pruned: fc2(0) = its bias, exactly what the masked model adds.

@@ -62,8 +62,15 @@ public final class Layers {
 
   /** MLP: fc2(mask * gelu(fc1(x))); the mask addresses the hidden units. */
   public static NDArray mlp(NDArray x, ParameterStore p, String prefix, NDArray hiddenMask) {
-    NDArray h = gelu(linear(x, p, prefix + ".fc1"));
-    return linear(applyMask(h, hiddenMask), p, prefix + ".fc2");
+    return mlp(x, p, prefix, hiddenMask, null);
+  }
+
+  /** The same; {@code hidden} (when not null) sees the masked hidden units that feed fc2. */
+  public static NDArray mlp(NDArray x, ParameterStore p, String prefix, NDArray hiddenMask,
+      java.util.function.Consumer<NDArray> hidden) {
+    NDArray h = applyMask(gelu(linear(x, p, prefix + ".fc1")), hiddenMask);
+    if (hidden != null) hidden.accept(h);
+    return linear(h, p, prefix + ".fc2");
   }
 
   /**
