@@ -39,6 +39,7 @@ public final class Main implements Runnable {
   static CommandLine commandLine() {
     return new CommandLine(new Main())
         .setCaseInsensitiveEnumValuesAllowed(true)
+        .setUsageHelpWidth(110) // the descriptions are written in lines of up to ~100 characters
         .setExecutionExceptionHandler((ex, cl, parsed) -> {
           // Expected failures (bad input, diverged training) get one clear line, not a stack trace.
           if (ex instanceof java.io.IOException || ex instanceof IllegalArgumentException

@@ -92,6 +92,77 @@ public final class Pruner {
     return out;
   }
 
+  /**
+   * The size of every unit's weights: an MLP hidden unit, ||fc1 row|| * ||fc2 column|| (its
+   * input and output weights); a modulation channel, the norm of its weight row and bias; an
+   * attention head, the norm of its columns of the output projection.
+   */
+  public static Map<String, double[]> unitMagnitudes(FlowModel model) {
+    ModelConfig c = model.config();
+    ParameterStore p = model.params();
+    int d = c.hiddenSize;
+    Map<String, double[]> out = new LinkedHashMap<>();
+    for (UnitGroup g : PrunableUnits.groups(c, true)) {
+      double[] m = new double[g.size()];
+      if (g.size() == 0) {
+        out.put(g.name(), m);
+        continue;
+      }
+      switch (g.kind()) {
+        case FFN -> {
+          float[] fc1 = p.get(g.name() + ".fc1.weight").toFloatArray(), fc2 = p.get(g.name() + ".fc2.weight").toFloatArray();
+          for (int j = 0; j < g.size(); j++) {
+            double a = 0, b = 0;
+            for (int i = 0; i < d; i++) {
+              a += (double) fc1[j * d + i] * fc1[j * d + i];
+              b += (double) fc2[i * g.size() + j] * fc2[i * g.size() + j];
+            }
+            m[j] = Math.sqrt(a * b);
+          }
+        }
+        case MODULATION -> {
+          float[] w = p.get(g.name() + ".weight").toFloatArray(), bias = p.get(g.name() + ".bias").toFloatArray();
+          for (int r = 0; r < g.size(); r++) {
+            double a = (double) bias[r] * bias[r];
+            for (int i = 0; i < d; i++) a += (double) w[r * d + i] * w[r * d + i];
+            m[r] = Math.sqrt(a);
+          }
+        }
+        case ATTENTION_HEAD -> {
+          float[] proj = p.get(g.name() + ".proj.weight").toFloatArray();
+          int hd = c.headDim();
+          for (int h = 0; h < g.size(); h++) {
+            double a = 0;
+            for (int r = 0; r < d; r++) for (int k = h * hd; k < (h + 1) * hd; k++) a += (double) proj[r * d + k] * proj[r * d + k];
+            m[h] = Math.sqrt(a);
+          }
+        }
+      }
+      out.put(g.name(), m);
+    }
+    return out;
+  }
+
+  /** Keeps, in every group, as many units as {@code like} keeps there: those of the largest {@link #unitMagnitudes} (the control). */
+  public static Map<String, boolean[]> largestLike(FlowModel model, Map<String, boolean[]> like) {
+    Map<String, double[]> mag = unitMagnitudes(model);
+    Map<String, boolean[]> out = new LinkedHashMap<>();
+    for (Map.Entry<String, boolean[]> e : like.entrySet()) {
+      double[] m = mag.get(e.getKey());
+      if (m == null) throw new IllegalArgumentException("mask names group '" + e.getKey() + "', which the model does not have");
+      if (m.length != e.getValue().length) {
+        throw new IllegalArgumentException("mask of " + e.getKey() + " has " + e.getValue().length + " units, the model has " + m.length);
+      }
+      Integer[] order = new Integer[m.length];
+      for (int i = 0; i < m.length; i++) order[i] = i;
+      Arrays.sort(order, (a, b) -> Double.compare(m[b], m[a]) != 0 ? Double.compare(m[b], m[a]) : Integer.compare(a, b));
+      boolean[] k = new boolean[m.length];
+      for (int i = 0; i < indices(e.getValue()).length; i++) k[order[i]] = true;
+      out.put(e.getKey(), k);
+    }
+    return out;
+  }
+
   /** A new model without the pruned units (weights copied into {@code manager}). */
   public static FlowModel prune(FlowModel model, Map<String, boolean[]> keep, NDManager manager) {
     ModelConfig c = model.config().copy();

@@ -11,22 +11,38 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The control of a forget run: as many units pruned per unit group (block and module type) as a
- * forget output keeps, chosen at random. Written as a forget output ({@link ForgetRun}); audit it
- * the same way, or no one can tell targeted forgetting from damage.
+ * The controls of a forget run: as many units pruned per unit group (block and module type) as a
+ * forget output keeps, chosen at random, or ({@link Choice#SMALLEST_MAGNITUDE}) the units with the
+ * smallest weights. Written as a forget output ({@link ForgetRun}); audit it the same way, or no
+ * one can tell targeted forgetting from damage.
  */
 public final class RandomControl {
   private RandomControl() {}
+
+  /** How a control chooses the units it keeps. */
+  public enum Choice {
+    /** Uniformly at random (seeded). */
+    RANDOM,
+    /** The largest weights by {@link Pruner#unitMagnitudes}; the seed plays no part. */
+    SMALLEST_MAGNITUDE
+  }
 
   /**
    * Prunes {@code modelDir} at random like the forget output {@code likeForgetOutput} and writes
    * the result to {@code out} (new, outside both inputs). Returns its report.
    */
   public static ForgetRun.Report run(Path modelDir, Path likeForgetOutput, Path out, long seed, int timingImages) throws IOException {
+    return run(modelDir, likeForgetOutput, out, Choice.RANDOM, seed, timingImages);
+  }
+
+  /** The control of {@code choice}: random (seeded) or smallest-magnitude units, as many per group as the forget output keeps. */
+  public static ForgetRun.Report run(Path modelDir, Path likeForgetOutput, Path out, Choice choice, long seed, int timingImages)
+      throws IOException {
     if (timingImages <= 0) throw new IllegalArgumentException("--timing-images: expected > 0, found " + timingImages);
     UniForget.requireNewOutput(out, "--model", modelDir, "--like", likeForgetOutput);
-    Map<String, boolean[]> keep = Pruner.randomLike(readLike(likeForgetOutput), seed);
+    Map<String, boolean[]> like = readLike(likeForgetOutput);
     try (NDManager root = NDManager.newBaseManager(); FlowModel model = ModelDir.load(modelDir, root)) {
+      Map<String, boolean[]> keep = choice == Choice.RANDOM ? Pruner.randomLike(like, seed) : Pruner.largestLike(model, like);
       MaskLogits logits = new MaskLogits(model.config(), keep.keySet().stream().anyMatch(g -> g.endsWith(".attn")),
           HardConcrete.DEFAULT, root);
       List<String> groups = logits.groups().stream().map(g -> g.name()).toList();
@@ -47,9 +63,12 @@ public final class RandomControl {
       FlowModel pruned = Pruner.prune(model, keep, root);
       ForgetRun.Report report = Measures.report(model, pruned, logits, keep, root, timingImages);
       Map<String, Object> config = new LinkedHashMap<>();
-      config.put("random_like", likeForgetOutput.toString());
-      config.put("seed", seed);
-      ForgetRun.write(out, pruned, logits, keep, List.of(), config, report, modelDir, provenance(modelDir, likeForgetOutput, seed, timingImages));
+      config.put(choice == Choice.RANDOM ? "random_like" : "smallest_magnitude_like", likeForgetOutput.toString());
+      if (choice == Choice.RANDOM) config.put("seed", seed);
+      dev.uniforget.io.Provenance prov = choice == Choice.RANDOM ? provenance(modelDir, likeForgetOutput, seed, timingImages)
+          : dev.uniforget.io.Provenance.of("magnitude-control").input("model", modelDir).input("like", likeForgetOutput)
+              .option("timing_images", timingImages);
+      ForgetRun.write(out, pruned, logits, keep, List.of(), config, report, modelDir, prov);
       return report;
     }
   }

@@ -96,7 +96,7 @@ class CliTest {
   @Test
   void everyCommandHasHelp() {
     for (String cmd : List.of("", "lab", "lab build", "lab check", "train", "sample", "demo", "judge", "judge train", "audit",
-        "forget", "prune-random", "sweep", "bench")) {
+        "forget", "prune-random", "prune-control", "baseline", "baseline conceptprune", "sweep", "bench")) {
       List<String> a = new ArrayList<>(cmd.isEmpty() ? List.of() : List.of(cmd.split(" ")));
       a.add("--help");
       Result r = run(a);
@@ -216,6 +216,10 @@ class CliTest {
     assertOk(run("forget", "--model", model.toString(), "--prompts", neutral.toString(), "--out", forgotten.toString(), "--beta", "5",
         "--steps", "2", "--batch-size", "4", "--seeds-per-prompt", "1", "--sampler-steps", "2", "--timing-images", "4"), "forget");
     System.out.printf("CliTest pipeline: up to forget in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    assertOk(run("prune-control", "--by", "smallest-magnitude", "--model", model.toString(), "--like", forgotten.toString(),
+        "--out", tmp.resolve("magnitude").toString(), "--timing-images", "2"), "prune-control --by smallest-magnitude");
+    assertOk(run("baseline", "conceptprune", "--model", model.toString(), "--prompts", lab.resolve(Lab.TARGET_PROMPTS).toString(),
+        "--out", tmp.resolve("conceptprune").toString(), "--seeds", "1", "--first-steps", "2"), "baseline conceptprune");
 
     Path sweep = tmp.resolve("sweep");
     List<String> sweepArgs = args("sweep", "--model", model, "--prompts", neutral, "--lab", lab, "--judge", judge, "--out", sweep,
@@ -254,6 +258,15 @@ class CliTest {
     assertTrue(report.get("parameters_after").asLong() <= report.get("parameters_before").asLong());
     assertTrue(Files.isRegularFile(p.forget().resolve("model/model.safetensors")));
     assertEquals(2, Files.readAllLines(p.forget().resolve("mask/training_log.jsonl")).size());
+    Path tmpDir = p.forget().getParent();
+    JsonNode magnitude = json(tmpDir.resolve("magnitude").resolve("report.json"));
+    assertEquals(report.get("deactivated_share").get("whole_mask").asDouble(), magnitude.get("deactivated_share").get("whole_mask").asDouble(),
+        1e-12, "the control prunes as many units as the forget run");
+    assertEquals("magnitude-control", json(tmpDir.resolve("magnitude").resolve(Provenance.FILE)).get("stage").asText());
+    JsonNode baseline = json(tmpDir.resolve("conceptprune").resolve("report.json"));
+    assertEquals("conceptprune", baseline.get("method").asText());
+    assertTrue(baseline.get("zeroed_weights_total").asLong() > 0, baseline.toString());
+    assertTrue(Files.isRegularFile(tmpDir.resolve("conceptprune").resolve("model/model.safetensors")));
 
     Path sweep = p.sweep();
     JsonNode table = json(sweep.resolve("table").resolve(Sweep.TABLE_JSON));

@@ -218,6 +218,39 @@ class ForgetCoreTest {
     }
   }
 
+  /** The smallest-magnitude control keeps as many units per group as the mask and drops the smallest. */
+  @Test
+  void smallestMagnitudeControlDropsTheSmallestUnitsPerGroup() {
+    MaskLogits logits = new MaskLogits(model.config(), true, HardConcrete.DEFAULT, root);
+    SplittableRandom rng = new SplittableRandom(5);
+    Map<String, boolean[]> like = new java.util.LinkedHashMap<>();
+    for (var g : logits.groups()) {
+      boolean[] k = new boolean[g.size()];
+      for (int i = 0; i < k.length; i++) k[i] = rng.nextDouble() < 0.7;
+      like.put(g.name(), k);
+    }
+    // One unit made tiny by hand must be among the dropped ones.
+    float[] fc1 = model.params().get("blocks.0.ffn.fc1.weight").toFloatArray();
+    java.util.Arrays.fill(fc1, 7 * 32, 8 * 32, 1e-6f);
+    model.params().set("blocks.0.ffn.fc1.weight", fc1);
+    Map<String, double[]> mag = Pruner.unitMagnitudes(model);
+    Map<String, boolean[]> keep = Pruner.largestLike(model, like);
+    assertTrue(!keep.get("blocks.0.ffn")[7], "the tiny unit is dropped");
+    for (var e : keep.entrySet()) {
+      boolean[] k = e.getValue();
+      assertEquals(Pruner.indices(like.get(e.getKey())).length, Pruner.indices(k).length, e.getKey());
+      double minKept = Double.MAX_VALUE, maxDropped = -1;
+      for (int i = 0; i < k.length; i++) {
+        if (k[i]) minKept = Math.min(minKept, mag.get(e.getKey())[i]);
+        else maxDropped = Math.max(maxDropped, mag.get(e.getKey())[i]);
+      }
+      assertTrue(maxDropped <= minKept, e.getKey() + ": dropped " + maxDropped + " > kept " + minKept);
+    }
+    Map<String, boolean[]> alien = new java.util.LinkedHashMap<>(like);
+    alien.put("blocks.9.ffn", new boolean[3]);
+    assertThrows(IllegalArgumentException.class, () -> Pruner.largestLike(model, alien));
+  }
+
   @Test
   void keepRatioKeepsTheHighestLogits() {
     MaskLogits logits = new MaskLogits(model.config(), false, HardConcrete.DEFAULT, root);
