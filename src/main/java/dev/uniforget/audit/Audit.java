@@ -48,6 +48,8 @@ public final class Audit {
     public int resamples = 1000;
     public long seed = 0;
     public EulerSampler.Settings settings;
+    /** An inference-time mitigation applied to every generation (null: none), e.g. Wen et al.'s. */
+    public EulerSampler.PromptEdit promptEdit;
 
     public Options copy() {
       Options o = new Options();
@@ -61,6 +63,7 @@ public final class Audit {
       o.resamples = resamples;
       o.seed = seed;
       o.settings = settings;
+      o.promptEdit = promptEdit;
       return o;
     }
 
@@ -154,7 +157,11 @@ public final class Audit {
     progress.phase("audit: sampling", prompts.size());
     Magnitude magnitude = new Magnitude(prompts.size());
     float[][] raw = EulerSampler.sample(model, root, prompts, seeds.stream().mapToLong(Long::longValue).toArray(),
-        o.settings, UnitMasks.NONE, o.batchSize, progress::step, magnitude);
+        o.settings, UnitMasks.NONE, o.batchSize, progress::step, magnitude, o.promptEdit);
+    if (o.promptEdit != null) {
+      mt.mitigation = new java.util.LinkedHashMap<>(o.promptEdit.describe());
+      mt.mitigation.putAll(o.promptEdit.report());
+    }
     List<float[]> images = new ArrayList<>(raw.length);
     for (float[] r : raw) images.add(ImageGrid.toUnit(r));
     long t1 = System.nanoTime();

@@ -27,6 +27,8 @@ public final class AuditMetrics {
   public List<ConceptRow> concepts = new ArrayList<>();
   public List<NeutralRow> neutral = new ArrayList<>();
   public Map<String, Double> seconds = new LinkedHashMap<>();
+  /** The inference-time mitigation every generation went through, its settings and cost (null: none). */
+  public Map<String, Object> mitigation;
 
   /** How the copy threshold was set: on real images, never on generations. */
   public static final class Calibration {

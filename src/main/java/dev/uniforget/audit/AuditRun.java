@@ -81,6 +81,7 @@ public final class AuditRun {
         .option("resamples", o.resamples).option("seed", o.seed)
         .option("neutral", r.neutral == null ? "manifest" : r.neutral).option("targets", r.targets == null ? "manifest" : r.targets)
         .option("sampler", o.settings == null ? "model default" : o.settings.steps() + " steps, guidance " + o.settings.guidance());
+    if (o.promptEdit != null) p = p.option("mitigation", o.promptEdit.describe());
     return p;
   }
 }

@@ -4,6 +4,7 @@ import dev.uniforget.audit.AuditMetrics;
 import dev.uniforget.audit.AuditReport;
 import dev.uniforget.audit.AuditRun;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -55,6 +56,17 @@ final class AuditCommand implements Callable<Integer> {
   @Option(names = "--force", description = "Replace --out if it exists.")
   boolean force;
 
+  @Option(names = "--wen-target", description = {"Audit with Wen et al.'s inference-time mitigation: every generation's",
+      "prompt encoding is first optimised until its first-step text-conditional magnitude is at most this",
+      "(a number, or 'neutral': the mean over the neutral prompts of this model, 4 seeds each)."})
+  String wenTarget;
+
+  @Option(names = "--wen-iterations", description = "At most this many optimisation steps per generation (default: ${DEFAULT-VALUE}).")
+  int wenIterations = new dev.uniforget.baselines.WenMitigation.Options().iterations;
+
+  @Option(names = "--wen-lr", description = "AdamW learning rate of the mitigation (default: ${DEFAULT-VALUE}).")
+  float wenLr = new dev.uniforget.baselines.WenMitigation.Options().learningRate;
+
   @Override
   public Integer call() throws Exception {
     AuditRun.Request r = new AuditRun.Request();
@@ -69,6 +81,24 @@ final class AuditCommand implements Callable<Integer> {
     r.options.seeds = seeds;
     r.options.fidImages = fidImages;
     r.options.resamples = resamples;
+    if (wenTarget != null) {
+      dev.uniforget.baselines.WenMitigation.Options w = new dev.uniforget.baselines.WenMitigation.Options();
+      w.iterations = wenIterations;
+      w.learningRate = wenLr;
+      if (wenTarget.equals("neutral")) {
+        List<String> neutral = r.neutral != null ? r.neutral : dev.uniforget.lab.Lab.open(lab).manifest().prompts.neutral;
+        w.target = dev.uniforget.baselines.WenMitigation.neutralMagnitude(modelDir, neutral, 4);
+        System.err.printf(java.util.Locale.ROOT, "wen target: %.4f, the mean first-step magnitude of %d neutral prompts x 4 seeds%n",
+            w.target, neutral.size());
+      } else {
+        try {
+          w.target = Double.parseDouble(wenTarget);
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("--wen-target: expected a number or 'neutral', found '" + wenTarget + "'");
+        }
+      }
+      r.options.promptEdit = new dev.uniforget.baselines.WenMitigation(w);
+    }
     AuditMetrics m;
     try (Progress.Bars bars = Progress.bars()) {
       m = AuditRun.run(r, bars);
@@ -96,5 +126,6 @@ final class AuditCommand implements Callable<Integer> {
         c.positivesUnseenByDescriptor ? c.positiveSourceImages + " training images the descriptor never saw" : "training images (IN-SAMPLE)",
         c.recallSeenFamilies, c.recallUnseenFamilies, c.recallByKind, c.combinedMeetsRecall ? "" : "  ** below the required recall **");
     m.seconds.forEach((k, v) -> System.out.printf("time %-16s %8.1f s%n", k, v));
+    if (m.mitigation != null) System.out.println("mitigation: " + m.mitigation);
   }
 }

@@ -109,6 +109,23 @@ public final class EulerSampler {
     return sample(model, parent, prompts, seeds, s, masks, batchSize, progress, null);
   }
 
+  /**
+   * Changes a batch's prompt encoding before sampling starts, given the starting noise (an
+   * inference-time mitigation such as Wen et al.'s); {@code text} holds the rows [cond...;
+   * uncond...] of a guided sampler. Returns the encoding to sample with (in {@code m}).
+   */
+  public interface PromptEdit {
+    TextEncoding edit(FlowModel model, NDManager m, NDArray noise, TextEncoding text, Settings s);
+
+    /** Its settings, as a provenance records them. */
+    java.util.Map<String, Object> describe();
+
+    /** What it did so far (e.g. its extra time per image), for a report. */
+    default java.util.Map<String, Object> report() {
+      return java.util.Map.of();
+    }
+  }
+
   /** As above; {@code observer} (if not null) sees both velocities of every step, guided or not. */
   public static float[][] sample(
       FlowModel model,
@@ -120,6 +137,21 @@ public final class EulerSampler {
       int batchSize,
       IntConsumer progress,
       GuidanceObserver observer) {
+    return sample(model, parent, prompts, seeds, s, masks, batchSize, progress, observer, null);
+  }
+
+  /** As above; {@code edit} (if not null) changes each batch's prompt encoding before the first step. */
+  public static float[][] sample(
+      FlowModel model,
+      NDManager parent,
+      List<String> prompts,
+      long[] seeds,
+      Settings s,
+      UnitMasks masks,
+      int batchSize,
+      IntConsumer progress,
+      GuidanceObserver observer,
+      PromptEdit edit) {
     if (prompts.size() != seeds.length) {
       throw new IllegalArgumentException(prompts.size() + " prompts but " + seeds.length + " seeds");
     }
@@ -131,6 +163,7 @@ public final class EulerSampler {
       try (NDManager m = parent.newSubManager()) {
         TextEncoding text = encode(model, m, prompts.subList(from, to), s.guidance() != 1f || observer != null);
         NDArray x = noise(m, model, java.util.Arrays.copyOfRange(seeds, from, to));
+        if (edit != null) text = edit.edit(model, m, x, text, s);
         for (int k = 0; k < s.steps(); k++) {
           NDArray next;
           try (NDManager stepScope = m.newSubManager()) {

@@ -218,6 +218,9 @@ class CliTest {
     System.out.printf("CliTest pipeline: up to forget in %.1f s%n", (System.nanoTime() - t0) / 1e9);
     assertOk(run("prune-control", "--by", "smallest-magnitude", "--model", model.toString(), "--like", forgotten.toString(),
         "--out", tmp.resolve("magnitude").toString(), "--timing-images", "2"), "prune-control --by smallest-magnitude");
+    assertOk(run("audit", "--model", model.toString(), "--lab", lab.toString(), "--judge", judge.toString(), "--out",
+        tmp.resolve("audit_wen").toString(), "--seeds", "2", "--fid-images", "2", "--resamples", "20", "--wen-target", "neutral"),
+        "audit --wen-target neutral");
     assertOk(run("baseline", "conceptprune", "--model", model.toString(), "--prompts", lab.resolve(Lab.TARGET_PROMPTS).toString(),
         "--out", tmp.resolve("conceptprune").toString(), "--seeds", "1", "--first-steps", "2"), "baseline conceptprune");
 
@@ -263,6 +266,11 @@ class CliTest {
     assertEquals(report.get("deactivated_share").get("whole_mask").asDouble(), magnitude.get("deactivated_share").get("whole_mask").asDouble(),
         1e-12, "the control prunes as many units as the forget run");
     assertEquals("magnitude-control", json(tmpDir.resolve("magnitude").resolve(Provenance.FILE)).get("stage").asText());
+    JsonNode wen = json(tmpDir.resolve("audit_wen").resolve("metrics.json")).get("mitigation");
+    assertEquals("wen", wen.get("method").asText(), wen.toString());
+    assertTrue(wen.get("target").asDouble() > 0 && wen.get("extra_seconds_per_image").asDouble() > 0, wen.toString());
+    assertTrue(wen.get("images").asLong() > 0, wen.toString());
+    assertEquals("wen", json(tmpDir.resolve("audit_wen").resolve(Provenance.FILE)).get("options").get("mitigation").get("method").asText());
     JsonNode baseline = json(tmpDir.resolve("conceptprune").resolve("report.json"));
     assertEquals("conceptprune", baseline.get("method").asText());
     assertTrue(baseline.get("zeroed_weights_total").asLong() > 0, baseline.toString());
