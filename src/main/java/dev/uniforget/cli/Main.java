@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       ForgetCommand.class,
       PruneRandomCommand.class,
       BaselineCommand.class,
+      UnlearnCommand.class,
       SweepCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class

@@ -82,6 +82,17 @@ public final class ParameterStore implements AutoCloseable {
     for (NDArray a : arrays.values()) a.setRequiresGradient(on);
   }
 
+  /**
+   * The parameters whose names pass {@code keep}: the same arrays, not copies (to train a part of
+   * a model with an optimiser that updates every parameter of its store). Closing the view
+   * leaves the arrays alone; they belong to this store.
+   */
+  public ParameterStore view(java.util.function.Predicate<String> keep) {
+    ParameterStore v = new ParameterStore(manager);
+    for (Map.Entry<String, NDArray> e : arrays.entrySet()) if (keep.test(e.getKey())) v.arrays.put(e.getKey(), e.getValue());
+    return v;
+  }
+
   /** A deep copy in its own manager (for EMA, frozen teachers). */
   public ParameterStore copy(NDManager parent) {
     ParameterStore c = new ParameterStore(parent);

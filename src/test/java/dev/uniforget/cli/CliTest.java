@@ -96,7 +96,7 @@ class CliTest {
   @Test
   void everyCommandHasHelp() {
     for (String cmd : List.of("", "lab", "lab build", "lab check", "train", "sample", "demo", "judge", "judge train", "audit",
-        "forget", "prune-random", "prune-control", "baseline", "baseline conceptprune", "sweep", "bench")) {
+        "forget", "prune-random", "prune-control", "baseline", "baseline conceptprune", "unlearn", "unlearn ablate", "sweep", "bench")) {
       List<String> a = new ArrayList<>(cmd.isEmpty() ? List.of() : List.of(cmd.split(" ")));
       a.add("--help");
       Result r = run(a);
@@ -221,6 +221,10 @@ class CliTest {
     assertOk(run("audit", "--model", model.toString(), "--lab", lab.toString(), "--judge", judge.toString(), "--out",
         tmp.resolve("audit_wen").toString(), "--seeds", "2", "--fid-images", "2", "--resamples", "20", "--wen-target", "neutral"),
         "audit --wen-target neutral");
+    Path pairs = tmp.resolve("pairs.tsv");
+    Files.writeString(pairs, Files.readAllLines(lab.resolve(Lab.TARGET_PROMPTS)).get(0) + "\t" + Files.readAllLines(neutral).get(0) + "\n");
+    assertOk(run("unlearn", "ablate", "--model", model.toString(), "--pairs", pairs.toString(), "--out", tmp.resolve("ablated").toString(),
+        "--steps", "3", "--batch-size", "2", "--anchor-images", "1"), "unlearn ablate");
     assertOk(run("baseline", "conceptprune", "--model", model.toString(), "--prompts", lab.resolve(Lab.TARGET_PROMPTS).toString(),
         "--out", tmp.resolve("conceptprune").toString(), "--seeds", "1", "--first-steps", "2"), "baseline conceptprune");
 
@@ -271,6 +275,8 @@ class CliTest {
     assertTrue(wen.get("target").asDouble() > 0 && wen.get("extra_seconds_per_image").asDouble() > 0, wen.toString());
     assertTrue(wen.get("images").asLong() > 0, wen.toString());
     assertEquals("wen", json(tmpDir.resolve("audit_wen").resolve(Provenance.FILE)).get("options").get("mitigation").get("method").asText());
+    assertEquals("concept-ablation", json(tmpDir.resolve("ablated").resolve("report.json")).get("method").asText());
+    assertTrue(Files.isRegularFile(tmpDir.resolve("ablated").resolve("model/model.safetensors")));
     JsonNode baseline = json(tmpDir.resolve("conceptprune").resolve("report.json"));
     assertEquals("conceptprune", baseline.get("method").asText());
     assertTrue(baseline.get("zeroed_weights_total").asLong() > 0, baseline.toString());
