@@ -2,10 +2,8 @@ package dev.uniforget.lab;
 
 import dev.uniforget.data.EmojiDatasource;
 import dev.uniforget.data.ImageFolder;
-import dev.uniforget.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -217,24 +215,7 @@ public final class EmojiLabBuilder {
       heldFiles.put(styleFile, it.style());
     }
 
-    int total = files.size() + heldFiles.size();
-    final List<ImageFolder.Entry> trainingMeta = meta;
-    AtomicFiles.writeDirectoryAtomically(outDir, false, tmp -> {
-      int done = 0;
-      for (Map.Entry<String, float[]> f : files.entrySet()) {
-        writePng(tmp, f.getKey(), f.getValue(), o.imageSize);
-        if (progress != null && (++done % 200 == 0 || done == total)) progress.accept(done);
-      }
-      Path hd = tmp.resolve(Lab.DEFAULT_HELDOUT);
-      for (Map.Entry<String, float[]> f : heldFiles.entrySet()) {
-        writePng(hd, f.getKey(), f.getValue(), o.imageSize);
-        if (progress != null && (++done % 200 == 0 || done == total)) progress.accept(done);
-      }
-      ImageFolder.writeMetadata(tmp, trainingMeta);
-      ImageFolder.writeMetadata(hd, heldMeta);
-      man.write(tmp);
-      Lab.writePromptFiles(tmp, man);
-    });
+    Lab.write(outDir, man, files, meta, heldFiles, heldMeta, progress);
     return man;
   }
 
@@ -263,8 +244,4 @@ public final class EmojiLabBuilder {
     return ByteBuffer.wrap(b);
   }
 
-  private static void writePng(Path dir, String file, float[] px, int size) throws IOException {
-    Files.createDirectories(dir.resolve(file).getParent());
-    ImageFolder.writePng(dir.resolve(file), px, size);
-  }
 }

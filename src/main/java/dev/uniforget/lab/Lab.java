@@ -1,6 +1,7 @@
 package dev.uniforget.lab;
 
 import dev.uniforget.data.ImageFolder;
+import dev.uniforget.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -162,6 +163,33 @@ public final class Lab {
       out.add(img);
     }
     return out;
+  }
+
+  /**
+   * Writes a new lab into {@code outDir} atomically (refusing an existing directory): the training
+   * images {@code files} (relative name to planar pixels in [0, 1]) with their metadata lines, the
+   * held-out split likewise under {@value #DEFAULT_HELDOUT}/, the manifest and its prompt files.
+   * {@code progress} (may be null) gets the count of images written.
+   */
+  public static void write(Path outDir, LabManifest man, Map<String, float[]> files, List<ImageFolder.Entry> meta,
+      Map<String, float[]> heldFiles, List<ImageFolder.Entry> heldMeta, java.util.function.IntConsumer progress) throws IOException {
+    int total = files.size() + heldFiles.size(), size = man.imageSize;
+    AtomicFiles.writeDirectoryAtomically(outDir, false, tmp -> {
+      int done = 0;
+      Path hd = tmp.resolve(DEFAULT_HELDOUT);
+      for (Map.Entry<Path, Map<String, float[]>> part : List.of(Map.entry(tmp, files), Map.entry(hd, heldFiles))) {
+        for (Map.Entry<String, float[]> f : part.getValue().entrySet()) {
+          Path file = part.getKey().resolve(f.getKey());
+          Files.createDirectories(file.getParent());
+          ImageFolder.writePng(file, f.getValue(), size);
+          if (progress != null && (++done % 200 == 0 || done == total)) progress.accept(done);
+        }
+      }
+      ImageFolder.writeMetadata(tmp, meta);
+      ImageFolder.writeMetadata(hd, heldMeta);
+      man.write(tmp);
+      writePromptFiles(tmp, man);
+    });
   }
 
   /** Writes the manifest's prompt sets as the lab's prompt files (into a lab being built). */

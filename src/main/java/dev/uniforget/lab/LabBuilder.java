@@ -1,9 +1,7 @@
 package dev.uniforget.lab;
 
 import dev.uniforget.data.ImageFolder;
-import dev.uniforget.io.AtomicFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -258,24 +256,7 @@ public final class LabBuilder {
     Map<String, float[]> heldFiles = new LinkedHashMap<>();
     heldout(src, o, man, adj, badges, unseen, motifSize, renamed, heldMeta, heldFiles);
 
-    final List<ImageFolder.Entry> trainingMeta = meta;
-    int total = files.size() + heldFiles.size();
-    AtomicFiles.writeDirectoryAtomically(outDir, false, tmp -> {
-      int done = 0;
-      for (Map.Entry<String, float[]> f : files.entrySet()) {
-        writePng(tmp, f.getKey(), f.getValue(), size);
-        if (progress != null && (++done % 200 == 0 || done == total)) progress.accept(done);
-      }
-      Path hd = tmp.resolve(Lab.DEFAULT_HELDOUT);
-      for (Map.Entry<String, float[]> f : heldFiles.entrySet()) {
-        writePng(hd, f.getKey(), f.getValue(), size);
-        if (progress != null && (++done % 200 == 0 || done == total)) progress.accept(done);
-      }
-      ImageFolder.writeMetadata(tmp, trainingMeta);
-      ImageFolder.writeMetadata(hd, heldMeta);
-      man.write(tmp);
-      Lab.writePromptFiles(tmp, man);
-    });
+    Lab.write(outDir, man, files, meta, heldFiles, heldMeta, progress);
     return man;
   }
 
@@ -391,10 +372,6 @@ public final class LabBuilder {
     return a;
   }
 
-  private static void writePng(Path dir, String file, float[] px, int size) throws IOException {
-    Files.createDirectories(dir.resolve(file).getParent());
-    ImageFolder.writePng(dir.resolve(file), px, size);
-  }
 
   /** Adjectives computed from an image, each relative to the median of its class. */
   static final class Adjectives {

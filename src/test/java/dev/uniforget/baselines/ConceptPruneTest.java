@@ -14,7 +14,6 @@ import dev.uniforget.model.WordTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,14 +23,8 @@ class ConceptPruneTest {
   static final List<String> MEMORIZED = List.of("a red square", "dark");
 
   private Path saveTinyModel(boolean flux) throws Exception {
-    Path dir = tmp.resolve(flux ? "flux" : "model");
-    try (NDManager root = NDManager.newBaseManager()) {
-      WordTokenizer tok = TestModels.tokenizer();
-      FlowModel m = FlowModel.initialize(flux ? TestModels.tinyDoubleConfig(tok) : TestModels.tinyConfig(tok), tok, root, 3);
-      TestModels.randomize(m.params(), 11, 0.3);
-      ModelDir.save(m, dir, false, Map.of());
-    }
-    return dir;
+    WordTokenizer tok = TestModels.tokenizer();
+    return TestModels.saveRandom(tmp.resolve(flux ? "flux" : "model"), flux ? TestModels.tinyDoubleConfig(tok) : TestModels.tinyConfig(tok), 11);
   }
 
   private static ConceptPrune.Options options() {

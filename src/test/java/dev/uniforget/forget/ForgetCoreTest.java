@@ -122,29 +122,40 @@ class ForgetCoreTest {
   @Test
   void prunedModelEqualsMaskedModelWithHardMasks() {
     MaskLogits logits = new MaskLogits(model.config(), true, HardConcrete.DEFAULT, root);
-    SplittableRandom rng = new SplittableRandom(9);
-    Map<String, boolean[]> keep = new java.util.LinkedHashMap<>();
-    for (var g : logits.groups()) {
-      boolean[] k = new boolean[g.size()];
-      for (int i = 0; i < k.length; i++) k[i] = rng.nextDouble() < 0.6;
-      keep.put(g.name(), k);
-    }
+    Map<String, boolean[]> keep = randomKeep(logits, 9, 0.6);
     keep.put(PrunableUnits.ffn(1), new boolean[model.config().ffnWidths.get(1)]); // a whole MLP pruned
     FlowModel pruned = Pruner.prune(model, keep, root);
     assertEquals(0, pruned.config().ffnWidths.get(1));
     assertEquals(Pruner.indices(keep.get(PrunableUnits.ffn(0))).length, pruned.config().ffnWidths.get(0));
     assertTrue(pruned.params().parameterCount() < model.params().parameterCount());
 
+    assertPrunedEqualsMasked(model, pruned, keep);
+  }
+
+  /** Each unit of every group kept with probability {@code p}. */
+  private static Map<String, boolean[]> randomKeep(MaskLogits logits, long seed, double p) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    Map<String, boolean[]> keep = new java.util.LinkedHashMap<>();
+    for (var g : logits.groups()) {
+      boolean[] k = new boolean[g.size()];
+      for (int i = 0; i < k.length; i++) k[i] = rng.nextDouble() < p;
+      keep.put(g.name(), k);
+    }
+    return keep;
+  }
+
+  /** Samples of the pruned model equal the masked model's with hard masks, and differ from the full model's. */
+  private void assertPrunedEqualsMasked(FlowModel full, FlowModel pruned, Map<String, boolean[]> keep) {
     long[] seeds = {4, 5, 6};
     List<String> prompts = List.of("a red square", "", "a blue circle on green grass");
     EulerSampler.Settings s = new EulerSampler.Settings(4, 3f);
-    float[][] masked = EulerSampler.sample(model, root, prompts, seeds, s, Pruner.hardMasks(keep, root), 8, null);
+    float[][] masked = EulerSampler.sample(full, root, prompts, seeds, s, Pruner.hardMasks(keep, root), 8, null);
     float[][] cut = EulerSampler.sample(pruned, root, prompts, seeds, s, UnitMasks.NONE, 8, null);
     double max = 0;
     for (int i = 0; i < seeds.length; i++) max = Math.max(max, TestModels.maxAbsDiff(masked[i], cut[i]));
     assertTrue(max <= 1e-5, "pruned vs masked max abs diff " + max);
-    float[][] full = EulerSampler.sample(model, root, prompts, seeds, s, UnitMasks.NONE, 8, null);
-    assertTrue(TestModels.maxAbsDiff(full[0], cut[0]) > 1e-3, "the pruning changed something");
+    float[][] unpruned = EulerSampler.sample(full, root, prompts, seeds, s, UnitMasks.NONE, 8, null);
+    assertTrue(TestModels.maxAbsDiff(unpruned[0], cut[0]) > 1e-3, "the pruning changed something");
   }
 
   /** The same on the FLUX layout: units of both streams of a double block, one stream's MLP pruned whole. */
@@ -157,13 +168,7 @@ class ForgetCoreTest {
     assertEquals(List.of("double.0.img.ffn", "double.0.img.mod", "double.0.img.attn", "double.0.txt.ffn",
         "double.0.txt.mod", "double.0.txt.attn", "blocks.0.ffn", "blocks.0.mod", "blocks.0.attn", "final.mod"),
         logits.groups().stream().map(g -> g.name()).toList());
-    SplittableRandom rng = new SplittableRandom(10);
-    Map<String, boolean[]> keep = new java.util.LinkedHashMap<>();
-    for (var g : logits.groups()) {
-      boolean[] k = new boolean[g.size()];
-      for (int i = 0; i < k.length; i++) k[i] = rng.nextDouble() < 0.6;
-      keep.put(g.name(), k);
-    }
+    Map<String, boolean[]> keep = randomKeep(logits, 10, 0.6);
     keep.put("double.0.txt.ffn", new boolean[40]); // the text stream's whole MLP
     FlowModel pruned = Pruner.prune(flux, keep, root);
     assertEquals(0, pruned.config().doubleTxtFfnWidths.get(0));
@@ -178,16 +183,7 @@ class ForgetCoreTest {
       assertTrue(shares.deactivatedShare.containsKey(k), k + " in " + shares.deactivatedShare.keySet());
     }
 
-    long[] seeds = {4, 5, 6};
-    List<String> prompts = List.of("a red square", "", "a blue circle on green grass");
-    EulerSampler.Settings s = new EulerSampler.Settings(4, 3f);
-    float[][] masked = EulerSampler.sample(flux, root, prompts, seeds, s, Pruner.hardMasks(keep, root), 8, null);
-    float[][] cut = EulerSampler.sample(pruned, root, prompts, seeds, s, UnitMasks.NONE, 8, null);
-    double max = 0;
-    for (int i = 0; i < seeds.length; i++) max = Math.max(max, TestModels.maxAbsDiff(masked[i], cut[i]));
-    assertTrue(max <= 1e-5, "pruned vs masked max abs diff " + max);
-    float[][] full = EulerSampler.sample(flux, root, prompts, seeds, s, UnitMasks.NONE, 8, null);
-    assertTrue(TestModels.maxAbsDiff(full[0], cut[0]) > 1e-3, "the pruning changed something");
+    assertPrunedEqualsMasked(flux, pruned, keep);
 
     Map<String, boolean[]> alien = new java.util.LinkedHashMap<>(keep);
     alien.put("double.7.img.ffn", new boolean[48]);
@@ -222,13 +218,7 @@ class ForgetCoreTest {
   @Test
   void smallestMagnitudeControlDropsTheSmallestUnitsPerGroup() {
     MaskLogits logits = new MaskLogits(model.config(), true, HardConcrete.DEFAULT, root);
-    SplittableRandom rng = new SplittableRandom(5);
-    Map<String, boolean[]> like = new java.util.LinkedHashMap<>();
-    for (var g : logits.groups()) {
-      boolean[] k = new boolean[g.size()];
-      for (int i = 0; i < k.length; i++) k[i] = rng.nextDouble() < 0.7;
-      like.put(g.name(), k);
-    }
+    Map<String, boolean[]> like = randomKeep(logits, 5, 0.7);
     // One unit made tiny by hand must be among the dropped ones.
     float[] fc1 = model.params().get("blocks.0.ffn.fc1.weight").toFloatArray();
     java.util.Arrays.fill(fc1, 7 * 32, 8 * 32, 1e-6f);

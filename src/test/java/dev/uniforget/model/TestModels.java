@@ -58,6 +58,17 @@ public final class TestModels {
     return c;
   }
 
+  /** Saves a model of {@code config} (on {@link #tokenizer()}) with random weights ({@link #randomize}, std 0.3) to {@code dir}. */
+  public static Path saveRandom(Path dir, ModelConfig config, long seed) throws IOException {
+    try (ai.djl.ndarray.NDManager root = ai.djl.ndarray.NDManager.newBaseManager()) {
+      WordTokenizer tok = tokenizer();
+      FlowModel m = FlowModel.initialize(config, tok, root, 3);
+      randomize(m.params(), seed, 0.3);
+      ModelDir.save(m, dir, false, Map.of());
+    }
+    return dir;
+  }
+
   /**
    * Overwrites every parameter with random values (zero-initialised ones included): LayerNorm
    * weights 1 + std N(0,1), everything else std N(0,1).

@@ -12,12 +12,10 @@ import dev.uniforget.model.FlowModel;
 import dev.uniforget.model.ModelDir;
 import dev.uniforget.model.TestModels;
 import dev.uniforget.model.UnitMasks;
-import dev.uniforget.model.WordTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,13 +44,7 @@ class ConceptAblationTest {
 
   @Test
   void movesTheTargetPromptOntoTheAnchorAndLeavesOtherPromptsNearlyAlone() throws Exception {
-    Path modelDir = tmp.resolve("model");
-    try (NDManager root = NDManager.newBaseManager()) {
-      WordTokenizer tok = TestModels.tokenizer();
-      FlowModel m = FlowModel.initialize(TestModels.tinyConfig(tok), tok, root, 3);
-      TestModels.randomize(m.params(), 11, 0.3);
-      ModelDir.save(m, modelDir, false, Map.of());
-    }
+    Path modelDir = TestModels.saveRandom(tmp.resolve("model"), TestModels.tinyConfig(TestModels.tokenizer()), 11);
     ConceptAblation.Options o = new ConceptAblation.Options();
     o.steps = 60;
     o.batchSize = 8;
