@@ -377,8 +377,10 @@ def bench(model_dir, steps, batch, sample_images=256, sample_batch=64, mask_step
     model directory: a training step (batch `batch`, AdamW), guided sampling (10 Euler steps,
     guidance 3, batches of `sample_batch`) and one UniForget mask-training step (batch
     `mask_batch`, backprop through the whole sampler with step-wise recomputation). Prints
-    'key median min max' lines; with compile_too also the training step under torch.compile."""
-    torch.set_num_threads(2)
+    'key median min max' lines; with compile_too also the training step under torch.compile.
+    Threads: $OMP_NUM_THREADS (the Java side's count), else 2."""
+    import os
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     torch.manual_seed(0)
     model, c = load(model_dir)
     s, ch, l = c["image_size"], c["channels"], c["max_tokens"]

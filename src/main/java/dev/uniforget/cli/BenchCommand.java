@@ -344,7 +344,7 @@ final class BenchCommand implements Callable<Integer> {
         Integer.toString(referenceSteps), Integer.toString(batch)));
     if (compile) cmd.add("--compile");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("OMP_NUM_THREADS", "2");
+    pb.environment().put("OMP_NUM_THREADS", System.getProperty("ai.djl.pytorch.num_threads", "2")); // the Java side's count
     Process p = pb.start();
     StringBuilder all = new StringBuilder();
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
