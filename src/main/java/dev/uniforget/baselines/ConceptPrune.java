@@ -152,6 +152,7 @@ public final class ConceptPrune {
         for (int k = 0; k < steps; k++) {
           Map<String, double[]> mk = mem.get(k), rk = ref.get(k);
           UnitMasks probe = UnitMasks.probing((group, h) -> {
+            if (!mk.containsKey(group)) return; // not an MLP of this model (e.g. the text values)
             // h: (2b, T, width), rows [memorized...; empty...]
             float[] cond = h.get("0:" + b).square().sum(new int[] {0, 1}).toFloatArray();
             float[] unc = h.get(b + ":").square().sum(new int[] {0, 1}).toFloatArray();

@@ -53,6 +53,8 @@ public final class FlowModel implements AutoCloseable {
   private final NDArray zeros;
   private final java.util.List<Stream> streams;
   private final Rope rope;
+  /** The config's {@code text_value_off} as 0/1 masks (d) by text-value group. */
+  private final java.util.Map<String, NDArray> textValueOff = new java.util.HashMap<>();
 
   public FlowModel(ModelConfig config, WordTokenizer tokenizer, ParameterStore params) {
     config.validate();
@@ -74,6 +76,12 @@ public final class FlowModel implements AutoCloseable {
     this.streams = config.streams();
     this.rope = config.rope
         ? new Rope(constants, config.gridSize(), config.maxTokens, config.headDim(), config.ropeTheta) : null;
+    config.textValueOff.forEach((group, channels) -> {
+      float[] m = new float[config.hiddenSize];
+      java.util.Arrays.fill(m, 1f);
+      for (int c : channels) m[c] = 0f;
+      textValueOff.put(group, constants.create(m));
+    });
   }
 
   /** A freshly initialised model (DiT-style init: adaLN-Zero, zero output layer). */
@@ -223,7 +231,8 @@ public final class FlowModel implements AutoCloseable {
     Stream s = streams.get(2 * config.doubleBlocks + i);
     NDList c = modulation(condAct, s, masks);
     NDList qkv = splitHeads(linear(modulate(Layers.layerNorm(x, ones, zeros), c.get(0), c.get(1)), params, s.attn() + ".qkv"), config.numHeads);
-    NDArray h = Layers.mergeHeads(attend(qkv.get(0), qkv.get(1), qkv.get(2), keyBias), masks.get(s.attn()), params, s.attn() + ".proj");
+    NDArray v = textValues(qkv.get(2), s, masks, config.numPatches());
+    NDArray h = Layers.mergeHeads(attend(qkv.get(0), qkv.get(1), v, keyBias), masks.get(s.attn()), params, s.attn() + ".proj");
     return mlpResidual(x.add(h.mul(c.get(2))), c, s, masks);
   }
 
@@ -237,11 +246,36 @@ public final class FlowModel implements AutoCloseable {
     NDList ci = modulation(condAct, si, masks), ct = modulation(condAct, st, masks);
     NDList qi = splitHeads(linear(modulate(Layers.layerNorm(img, ones, zeros), ci.get(0), ci.get(1)), params, si.attn() + ".qkv"), config.numHeads);
     NDList qt = splitHeads(linear(modulate(Layers.layerNorm(txt, ones, zeros), ct.get(0), ct.get(1)), params, st.attn() + ".qkv"), config.numHeads);
-    NDArray out = attend(qi.get(0).concat(qt.get(0), 2), qi.get(1).concat(qt.get(1), 2), qi.get(2).concat(qt.get(2), 2), keyBias);
+    NDArray vt = textValues(qt.get(2), st, masks, 0);
+    NDArray out = attend(qi.get(0).concat(qt.get(0), 2), qi.get(1).concat(qt.get(1), 2), qi.get(2).concat(vt, 2), keyBias);
     long p = img.getShape().get(1);
     NDArray hi = Layers.mergeHeads(out.get(":, :" + p), masks.get(si.attn()), params, si.attn() + ".proj");
     NDArray ht = Layers.mergeHeads(out.get(":, " + p + ":"), masks.get(st.attn()), params, st.attn() + ".proj");
     return new NDList(mlpResidual(img.add(hi.mul(ci.get(2))), ci, si, masks), mlpResidual(txt.add(ht.mul(ct.get(2))), ct, st, masks));
+  }
+
+  /**
+   * Values v (B, H, T, hd) of a path whose text tokens start at position {@code textFrom}, with
+   * the text-value mask of the config ({@code text_value_off}) and of {@code masks} applied to
+   * the text positions, and shown to the probe as (B, L, H hd).
+   */
+  private NDArray textValues(NDArray v, Stream s, UnitMasks masks, long textFrom) {
+    String group = s.textValue();
+    NDArray fixed = textValueOff.get(group), given = masks.get(group);
+    UnitMasks.Probe probe = masks.probe();
+    if (fixed == null && given == null && probe == null) return v;
+    Shape sh = v.getShape();
+    long b = sh.get(0), h = sh.get(1), t = sh.get(2), hd = sh.get(3);
+    NDArray img = textFrom > 0 ? v.get(":, :, :" + textFrom + ", :") : null;
+    NDArray txt = textFrom > 0 ? v.get(":, :, " + textFrom + ":, :") : v;
+    for (NDArray m : new NDArray[] {fixed, given}) {
+      if (m == null) continue;
+      NDArray mh = m.reshape(h, 1, hd);
+      mh.attach(v.getManager());
+      txt = txt.mul(mh);
+    }
+    if (probe != null) probe.onUnits(group, txt.transpose(0, 2, 1, 3).reshape(b, t - textFrom, h * hd));
+    return img == null ? txt : img.concat(txt, 2);
   }
 
   /** Joint attention of (q, k, v) (B, H, T, hd), rotated first when the model uses rope. */

@@ -37,6 +37,12 @@ public final class ModelConfig {
    */
   public boolean rope = false;
   public float ropeTheta = 10000f;
+  /**
+   * Value-projection channels switched off on the text tokens, by text-value group
+   * ({@link Stream#textValue()}, e.g. {@code blocks.2.attn.text_value}): how a model edited by
+   * NeMo records its deactivated neurons (empty for every other model).
+   */
+  public java.util.Map<String, List<Integer>> textValueOff = new java.util.TreeMap<>();
   public int textLayers = 2;
   public int textHeads = 4;
   public int textFfnWidth = 512;
@@ -132,6 +138,16 @@ public final class ModelConfig {
     requireWidths(ffnWidths, depth, "ffn_widths", "single-stream block");
     requireWidths(doubleImgFfnWidths, doubleBlocks, "double_img_ffn_widths", "double-stream block");
     requireWidths(doubleTxtFfnWidths, doubleBlocks, "double_txt_ffn_widths", "double-stream block");
+    require(textValueOff != null, "text_value_off", "an object (group -> channels)", null);
+    java.util.Set<String> groups = new java.util.HashSet<>();
+    for (Stream st : streams()) if (st.kind() != Stream.Kind.DOUBLE_IMAGE) groups.add(st.textValue());
+    for (java.util.Map.Entry<String, List<Integer>> e : textValueOff.entrySet()) {
+      require(groups.contains(e.getKey()), "text_value_off", "text-value groups of this model " + new java.util.TreeSet<>(groups), e.getKey());
+      require(e.getValue() != null, "text_value_off." + e.getKey(), "a list of channels", null);
+      for (Integer ch : e.getValue()) {
+        require(ch != null && ch >= 0 && ch < hiddenSize, "text_value_off." + e.getKey(), "channels in [0, " + hiddenSize + ")", e.getValue());
+      }
+    }
     if (rope) {
       require(headDim() % 4 == 0, "rope", "a head dimension (hidden_size / num_heads) divisible by 4", headDim());
       require(ropeTheta > 1 && Float.isFinite(ropeTheta), "rope_theta", "a finite number > 1", ropeTheta);
@@ -171,6 +187,8 @@ public final class ModelConfig {
     c.doubleTxtFfnWidths = new ArrayList<>(doubleTxtFfnWidths);
     c.rope = rope;
     c.ropeTheta = ropeTheta;
+    c.textValueOff = new java.util.TreeMap<>();
+    textValueOff.forEach((k, v) -> c.textValueOff.put(k, new ArrayList<>(v)));
     c.textLayers = textLayers;
     c.textHeads = textHeads;
     c.textFfnWidth = textFfnWidth;

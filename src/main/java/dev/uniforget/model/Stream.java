@@ -45,6 +45,16 @@ public record Stream(Kind kind, int block, String prefix, int ffnWidth) {
     return prefix + ".attn";
   }
 
+  /**
+   * The output channels of the value projection on the text tokens (a unit group NeMo masks;
+   * not among UniForget's groups): in a single block the value channels at the text positions of
+   * the joint sequence, in a double block's text stream its value channels. None in an image stream.
+   */
+  public String textValue() {
+    if (kind == Kind.DOUBLE_IMAGE) throw new IllegalStateException(prefix + " is an image stream: it has no text values");
+    return prefix + ".attn.text_value";
+  }
+
   /** The MLP (weight prefix of fc1 and fc2) and its hidden units (unit group). */
   public String ffn() {
     return prefix + ".ffn";
