@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
       "prompts (e.g. a lab's prompts/target.txt). Each writes OUT/model (audit it like any model),",
       "OUT/report.json and OUT/provenance.json."
     },
-    subcommands = {BaselineCommand.ConceptPruneCommand.class})
+    subcommands = {BaselineCommand.ConceptPruneCommand.class, BaselineCommand.NeMoCommand.class})
 final class BaselineCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -72,6 +72,61 @@ final class BaselineCommand implements Runnable {
       }
       System.out.printf(Locale.ROOT, "conceptprune (%s): %,d fc2 weights zeroed (%.2f%%), localisation %.1f s; model in %s%n",
           r.setting, r.zeroedWeightsTotal, 100 * r.zeroedShare, r.localisationSeconds, BaselineRun.model(out));
+      return 0;
+    }
+  }
+
+  @Command(name = "nemo", mixinStandardHelpOptions = true,
+      header = "NeMo: find and switch off the text-value neurons that carry each memorized prompt.",
+      description = {
+        "NeMo (Hintersdorf et al. 2024): neurons are the value-projection channels on the text tokens",
+        "(the text stream's in double blocks, the text positions' in single blocks). Their activations",
+        "on the --neutral prompts give z-scores; a first-step detector (the mean pairwise correlation of",
+        "the clean-image predictions from --detector-seeds noises) with a threshold derived on this",
+        "model (mean + 1 sd over the neutral prompts) says when a prompt is still memorized. Per",
+        "memorized prompt: neurons with z > theta (theta from 5 down by 0.25, plus --top-k) until the",
+        "detector stops flagging, then whole groups and single neurons re-enabled while it stays quiet.",
+        "The union is written as one model (config text_value_off)."
+      })
+  static final class NeMoCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "The model to edit.")
+    Path model;
+
+    @Option(names = "--prompts", required = true, description = "The memorized prompts, one per line (e.g. LAB/prompts/target.txt).")
+    Path prompts;
+
+    @Option(names = "--neutral", required = true, description = "Neutral prompts for the statistics and the threshold (e.g. LAB/prompts/neutral.txt).")
+    Path neutral;
+
+    @Option(names = "--out", required = true, description = "Output directory (must not exist).")
+    Path out;
+
+    @Option(names = "--detector-seeds", description = "Noises behind a detector score (default: ${DEFAULT-VALUE}).")
+    int detectorSeeds = new dev.uniforget.baselines.NeMo.Options().detectorSeeds;
+
+    @Option(names = "--activation-seeds", description = "Noises behind a prompt's activations (default: ${DEFAULT-VALUE}).")
+    int activationSeeds = new dev.uniforget.baselines.NeMo.Options().activationSeeds;
+
+    @Option(names = "--top-k", description = "Neurons of highest z added per group at every theta (default: ${DEFAULT-VALUE}).")
+    int topK = new dev.uniforget.baselines.NeMo.Options().topK;
+
+    @Option(names = "--seed", description = "First noise seed (default: ${DEFAULT-VALUE}).")
+    long seed = 0;
+
+    @Override
+    public Integer call() throws Exception {
+      dev.uniforget.baselines.NeMo.Options o = new dev.uniforget.baselines.NeMo.Options();
+      o.detectorSeeds = detectorSeeds;
+      o.activationSeeds = activationSeeds;
+      o.topK = topK;
+      o.seed = seed;
+      BaselineRun.Report r;
+      try (Progress.Bars bars = Progress.bars()) {
+        r = dev.uniforget.baselines.NeMo.run(model, SampleCommand.readPrompts(prompts), SampleCommand.readPrompts(neutral), o, out, bars);
+      }
+      System.out.printf(Locale.ROOT, "nemo (%s): detector threshold %.4f; %s of %d prompts flagged, %s found; %s neurons off in all, %.1f s; model in %s%n",
+          r.setting, (double) r.details.get("detector_threshold"), r.details.get("flagged_prompts"), r.prompts, r.details.get("found_prompts"),
+          r.details.get("neurons_off_union"), r.localisationSeconds, BaselineRun.model(out));
       return 0;
     }
   }

@@ -96,7 +96,7 @@ class CliTest {
   @Test
   void everyCommandHasHelp() {
     for (String cmd : List.of("", "lab", "lab build", "lab check", "train", "sample", "demo", "judge", "judge train", "audit",
-        "forget", "prune-random", "prune-control", "baseline", "baseline conceptprune", "unlearn", "unlearn ablate", "sweep", "bench")) {
+        "forget", "prune-random", "prune-control", "baseline", "baseline conceptprune", "baseline nemo", "unlearn", "unlearn ablate", "sweep", "bench")) {
       List<String> a = new ArrayList<>(cmd.isEmpty() ? List.of() : List.of(cmd.split(" ")));
       a.add("--help");
       Result r = run(a);
@@ -225,6 +225,9 @@ class CliTest {
     Files.writeString(pairs, Files.readAllLines(lab.resolve(Lab.TARGET_PROMPTS)).get(0) + "\t" + Files.readAllLines(neutral).get(0) + "\n");
     assertOk(run("unlearn", "ablate", "--model", model.toString(), "--pairs", pairs.toString(), "--out", tmp.resolve("ablated").toString(),
         "--steps", "3", "--batch-size", "2", "--anchor-images", "1"), "unlearn ablate");
+    assertOk(run("baseline", "nemo", "--model", model.toString(), "--prompts", lab.resolve(Lab.TARGET_PROMPTS).toString(),
+        "--neutral", neutral.toString(), "--out", tmp.resolve("nemo").toString(), "--detector-seeds", "2", "--activation-seeds", "1"),
+        "baseline nemo");
     assertOk(run("baseline", "conceptprune", "--model", model.toString(), "--prompts", lab.resolve(Lab.TARGET_PROMPTS).toString(),
         "--out", tmp.resolve("conceptprune").toString(), "--seeds", "1", "--first-steps", "2"), "baseline conceptprune");
 
@@ -277,6 +280,9 @@ class CliTest {
     assertEquals("wen", json(tmpDir.resolve("audit_wen").resolve(Provenance.FILE)).get("options").get("mitigation").get("method").asText());
     assertEquals("concept-ablation", json(tmpDir.resolve("ablated").resolve("report.json")).get("method").asText());
     assertTrue(Files.isRegularFile(tmpDir.resolve("ablated").resolve("model/model.safetensors")));
+    JsonNode nemo = json(tmpDir.resolve("nemo").resolve("report.json"));
+    assertEquals("nemo", nemo.get("method").asText());
+    assertTrue(nemo.get("details").get("detector_threshold").isNumber(), nemo.toString());
     JsonNode baseline = json(tmpDir.resolve("conceptprune").resolve("report.json"));
     assertEquals("conceptprune", baseline.get("method").asText());
     assertTrue(baseline.get("zeroed_weights_total").asLong() > 0, baseline.toString());
