@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       BaselineCommand.class,
       UnlearnCommand.class,
       SweepCommand.class,
+      CompareCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

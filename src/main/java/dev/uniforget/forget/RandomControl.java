@@ -65,10 +65,8 @@ public final class RandomControl {
       Map<String, Object> config = new LinkedHashMap<>();
       config.put(choice == Choice.RANDOM ? "random_like" : "smallest_magnitude_like", likeForgetOutput.toString());
       if (choice == Choice.RANDOM) config.put("seed", seed);
-      dev.uniforget.io.Provenance prov = choice == Choice.RANDOM ? provenance(modelDir, likeForgetOutput, seed, timingImages)
-          : dev.uniforget.io.Provenance.of("magnitude-control").input("model", modelDir).input("like", likeForgetOutput)
-              .option("timing_images", timingImages);
-      ForgetRun.write(out, pruned, logits, keep, List.of(), config, report, modelDir, prov);
+      ForgetRun.write(out, pruned, logits, keep, List.of(), config, report, modelDir,
+          provenance(modelDir, likeForgetOutput, choice, seed, timingImages));
       return report;
     }
   }
@@ -93,6 +91,12 @@ public final class RandomControl {
   public static dev.uniforget.io.Provenance provenance(Path modelDir, Path like, long seed, int timingImages) throws IOException {
     return dev.uniforget.io.Provenance.of("random-control").input("model", modelDir).input("like", like)
         .option("seed", seed).option("timing_images", timingImages);
+  }
+
+  /** What makes a control of {@code choice} (the seed counts for the random one only). */
+  public static dev.uniforget.io.Provenance provenance(Path modelDir, Path like, Choice choice, long seed, int timingImages) throws IOException {
+    if (choice == Choice.RANDOM) return provenance(modelDir, like, seed, timingImages);
+    return dev.uniforget.io.Provenance.of("magnitude-control").input("model", modelDir).input("like", like).option("timing_images", timingImages);
   }
 
   /** The control in {@code out} when made from the same inputs, seed and code; else draws it. */

@@ -96,7 +96,7 @@ class CliTest {
   @Test
   void everyCommandHasHelp() {
     for (String cmd : List.of("", "lab", "lab build", "lab check", "train", "sample", "demo", "judge", "judge train", "audit",
-        "forget", "prune-random", "prune-control", "baseline", "baseline conceptprune", "baseline nemo", "unlearn", "unlearn ablate", "sweep", "bench")) {
+        "forget", "prune-random", "prune-control", "baseline", "baseline conceptprune", "baseline nemo", "unlearn", "unlearn ablate", "sweep", "compare", "bench")) {
       List<String> a = new ArrayList<>(cmd.isEmpty() ? List.of() : List.of(cmd.split(" ")));
       a.add("--help");
       Result r = run(a);
@@ -329,6 +329,41 @@ class CliTest {
     assertEquals(auditTime, Files.getLastModifiedTime(auditMetrics));
     assertTrue(r.out().contains("| forget | 0.1 |"), r.out());
     System.out.printf("CliTest: sweep re-run (all reused) in %.1f s%n", (System.nanoTime() - t1) / 1e9);
+  }
+
+  /** Every method of the bench on the tiny lab, one table; a second run reuses every part. */
+  @Test
+  void compareRunsEveryMethodAndReusesItsParts() throws Exception {
+    Pipeline p = pipeline();
+    Path out = tmp.resolve("compare");
+    Path pairs = tmp.resolve("compare_pairs.tsv");
+    Files.writeString(pairs, Files.readAllLines(p.lab().resolve(Lab.TARGET_PROMPTS)).get(0) + "\t"
+        + Files.readAllLines(p.lab().resolve(Lab.NEUTRAL_PROMPTS)).get(0) + "\n");
+    List<String> args = args("compare", "--model", p.model(), "--lab", p.lab(), "--judge", p.judge(), "--out", out,
+        "--methods", "original,uniforget,random,magnitude,conceptprune,nemo,wen,ablate,ablate+uniforget,uniforget+ablate",
+        "--ablate-pairs", pairs, "--forget-steps", "2", "--forget-batch-size", "4", "--seeds-per-prompt", "1", "--timing-images", "2",
+        "--detector-seeds", "2", "--ablate-steps", "2", "--anchor-images", "1", "--seeds", "2", "--fid-images", "2", "--resamples", "20");
+    long t0 = System.nanoTime();
+    Result r = run(args);
+    assertOk(r, "compare");
+    System.out.printf("CliTest: compare of 10 methods in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    JsonNode rows = json(out.resolve("table/compare.json"));
+    assertEquals(10, rows.size());
+    for (JsonNode row : rows) {
+      assertTrue(row.get("metrics").has("replication_rate") && row.get("metrics").has("fid"), row.toString());
+      assertTrue(Files.isRegularFile(out.resolve(row.get("method").asText().replace("+", "_then_")).resolve("audit/metrics.json")), row.toString());
+    }
+    assertTrue(rows.get(6).get("extra_seconds_per_image").asDouble() > 0, "wen costs time at every generation: " + rows.get(6));
+    assertTrue(rows.get(4).get("told").asText().contains("memorized prompts"), rows.get(4).toString());
+    assertTrue(Files.readString(out.resolve("table/compare.html")).contains("<table>"));
+    Result again = run(args);
+    assertOk(again, "compare again");
+    for (String part : List.of("uniforget/edit", "conceptprune/edit", "nemo/edit", "ablate/edit", "wen/audit", "ablate_then_uniforget/audit")) {
+      assertTrue(again.err().contains("reusing " + out.resolve(part)), part + ":\n" + again.err());
+    }
+    Result bad = run(args("compare", "--model", p.model(), "--lab", p.lab(), "--judge", p.judge(), "--out", tmp.resolve("compare_bad"),
+        "--methods", "original,telepathy"));
+    assertError(bad, "telepathy", "expected some of");
   }
 
   @Test

@@ -1,0 +1,312 @@
+package dev.uniforget.compare;
+
+import dev.uniforget.audit.AuditMetrics;
+import dev.uniforget.audit.AuditRun;
+import dev.uniforget.baselines.BaselineRun;
+import dev.uniforget.baselines.ConceptPrune;
+import dev.uniforget.baselines.NeMo;
+import dev.uniforget.baselines.WenMitigation;
+import dev.uniforget.forget.ForgetRun;
+import dev.uniforget.forget.RandomControl;
+import dev.uniforget.forget.UniForget;
+import dev.uniforget.io.AtomicFiles;
+import dev.uniforget.io.Jsons;
+import dev.uniforget.io.ProgressSink;
+import dev.uniforget.io.Provenance;
+import dev.uniforget.unlearn.ConceptAblation;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The field on one bench: the chosen methods run on one model and lab, every result audited the
+ * same way, one table. UniForget is told the neutral prompts only; the targeted methods are told
+ * the memorized prompts (ConceptPrune, NeMo) or target/anchor pairs (Concept Ablation); Wen's
+ * mitigation changes every generation instead of the model. Layout:
+ *
+ * <pre>
+ *   METHOD/edit/    the method's output (a forget output or a baseline output), when it edits a model
+ *   METHOD/audit/   its audit (the original's is the baseline of every other)
+ *   table/compare.{md,json,html}
+ * </pre>
+ *
+ * Every part records its provenance and is reused only when made by the same inputs, options and
+ * code; otherwise the comparison stops and names the differences.
+ */
+public final class Compare {
+  /** The methods, by their command-line names. */
+  public enum Method {
+    ORIGINAL("original"),
+    UNIFORGET("uniforget"),
+    RANDOM("random"),
+    MAGNITUDE("magnitude"),
+    CONCEPTPRUNE("conceptprune"),
+    NEMO("nemo"),
+    WEN("wen"),
+    ABLATE("ablate"),
+    ABLATE_THEN_UNIFORGET("ablate+uniforget"),
+    UNIFORGET_THEN_ABLATE("uniforget+ablate");
+
+    public final String cli;
+
+    Method(String cli) {
+      this.cli = cli;
+    }
+
+    public static Method parse(String s) {
+      for (Method m : values()) if (m.cli.equals(s)) return m;
+      List<String> names = new ArrayList<>();
+      for (Method m : values()) names.add(m.cli);
+      throw new IllegalArgumentException("--methods: unknown method '" + s + "', expected some of " + names);
+    }
+
+    String dir() {
+      return cli.replace("+", "_then_");
+    }
+  }
+
+  public static final List<String> COLUMNS = List.of("replication_rate", "target_nearest_is_own_share", "seed_collapse",
+      "concept_rate", "fid", "kid", "alignment", "diversity_neutral");
+
+  /** What to compare. */
+  public static final class Request {
+    public Path model;
+    public Path lab;
+    public Path instruments;
+    public Path out;
+    public List<Method> methods = new ArrayList<>();
+    public List<String> neutralPrompts;
+    /** Told to ConceptPrune and NeMo. */
+    public List<String> memorizedPrompts;
+    /** Told to Concept Ablation (required when a method ablates). */
+    public List<ConceptAblation.Pair> pairs = List.of();
+    public UniForget.Options forget = new UniForget.Options();
+    public ConceptPrune.Options conceptPrune = new ConceptPrune.Options();
+    public NeMo.Options nemo = new NeMo.Options();
+    public WenMitigation.Options wen = new WenMitigation.Options();
+    public ConceptAblation.Options ablate = new ConceptAblation.Options();
+    public dev.uniforget.audit.Audit.Options audit = new dev.uniforget.audit.Audit.Options();
+  }
+
+  private Compare() {}
+
+  /** One row of the table. */
+  public static final class Row {
+    public String method;
+    /** What the method was told. */
+    public String told;
+    /** What it changed, in words with numbers. */
+    public String changed;
+    public double localisationSeconds = Double.NaN;
+    public double extraSecondsPerImage = 0;
+    public Map<String, double[]> metrics = new LinkedHashMap<>(); // estimate, lo, hi
+    public String audit;
+  }
+
+  /** Runs (or reuses) every part, writes the table; returns the rows. */
+  public static List<Row> run(Request r, ProgressSink progress, Consumer<String> log) throws IOException {
+    if (r.methods.isEmpty()) throw new IllegalArgumentException("--methods: give at least one method");
+    boolean ablates = r.methods.stream().anyMatch(m -> m.cli.contains("ablate"));
+    if (ablates && r.pairs.isEmpty()) throw new IllegalArgumentException("--ablate-pairs: the ablating methods need target/anchor pairs");
+    boolean targeted = r.methods.contains(Method.CONCEPTPRUNE) || r.methods.contains(Method.NEMO);
+    if (targeted && (r.memorizedPrompts == null || r.memorizedPrompts.isEmpty())) {
+      throw new IllegalArgumentException("--memorized: ConceptPrune and NeMo are told the memorized prompts");
+    }
+    Files.createDirectories(r.out);
+    AuditMetrics original = audit(r, r.model, r.out.resolve(Method.ORIGINAL.dir()).resolve("audit"), null, null, progress, log);
+    List<Row> rows = new ArrayList<>();
+    if (r.methods.contains(Method.ORIGINAL)) rows.add(row(Method.ORIGINAL, "-", "nothing", original, Double.NaN, 0));
+    Path uniforget = r.out.resolve(Method.UNIFORGET.dir()).resolve("edit");
+    Path ablated = r.out.resolve(Method.ABLATE.dir()).resolve("edit");
+    for (Method m : r.methods) {
+      Path dir = r.out.resolve(m.dir());
+      Path edit = dir.resolve("edit");
+      switch (m) {
+        case ORIGINAL -> {}
+        case UNIFORGET, RANDOM, MAGNITUDE -> {
+          ForgetRun.Report f = forget(r, r.model, uniforget, progress, log);
+          if (m == Method.UNIFORGET) {
+            rows.add(row(m, "neutral prompts (" + r.neutralPrompts.size() + ")", shares(f), audit(r, ForgetRun.model(uniforget),
+                dir.resolve("audit"), original, null, progress, log), Double.NaN, 0));
+          } else {
+            RandomControl.Choice choice = m == Method.RANDOM ? RandomControl.Choice.RANDOM : RandomControl.Choice.SMALLEST_MAGNITUDE;
+            ForgetRun.Report c = control(r, uniforget, edit, choice, log);
+            rows.add(row(m, "the uniforget mask's unit counts", shares(c), audit(r, ForgetRun.model(edit), dir.resolve("audit"), original, null,
+                progress, log), Double.NaN, 0));
+          }
+        }
+        case CONCEPTPRUNE -> {
+          BaselineRun.Report b = reuseOrRun(edit, ConceptPrune.provenance(r.model, r.memorizedPrompts, r.conceptPrune), log,
+              () -> ConceptPrune.run(r.model, r.memorizedPrompts, r.conceptPrune, edit, progress));
+          rows.add(row(m, b.setting, String.format(Locale.ROOT, "%,d fc2 weights zeroed (%.2f%%)", b.zeroedWeightsTotal, 100 * b.zeroedShare),
+              audit(r, BaselineRun.model(edit), dir.resolve("audit"), original, null, progress, log), b.localisationSeconds, 0));
+        }
+        case NEMO -> {
+          BaselineRun.Report b = reuseOrRun(edit, NeMo.provenance(r.model, r.memorizedPrompts, r.neutralPrompts, r.nemo), log,
+              () -> NeMo.run(r.model, r.memorizedPrompts, r.neutralPrompts, r.nemo, edit, progress));
+          rows.add(row(m, b.setting, b.details.get("neurons_off_union") + " of " + b.details.get("neurons_in_model") + " text-value neurons off; "
+              + b.details.get("found_prompts") + " of " + b.details.get("flagged_prompts") + " flagged prompts found",
+              audit(r, BaselineRun.model(edit), dir.resolve("audit"), original, null, progress, log), b.localisationSeconds, 0));
+        }
+        case WEN -> {
+          WenMitigation.Options w = r.wen;
+          if (Double.isNaN(w.target)) w.target = WenMitigation.neutralMagnitude(r.model, r.neutralPrompts, 4);
+          AuditMetrics a = audit(r, r.model, dir.resolve("audit"), original, new WenMitigation(w), progress, log);
+          double extra = a.mitigation == null ? Double.NaN : ((Number) a.mitigation.get("extra_seconds_per_image")).doubleValue();
+          rows.add(row(m, String.format(Locale.ROOT, "a magnitude target (%.3f, the neutral prompts' mean)", w.target), "no weights; every generation",
+              a, Double.NaN, extra));
+        }
+        case ABLATE, UNIFORGET_THEN_ABLATE -> {
+          Path base = m == Method.ABLATE ? r.model : ForgetRun.model(uniforget);
+          if (m == Method.UNIFORGET_THEN_ABLATE) forget(r, r.model, uniforget, progress, log);
+          BaselineRun.Report b = reuseOrRun(edit, ConceptAblation.provenance(base, r.pairs, r.ablate), log,
+              () -> ConceptAblation.run(base, r.pairs, r.ablate, edit, progress));
+          rows.add(row(m, b.setting, b.details.get("trained_parameters") + " parameters fine-tuned (" + b.details.get("weights") + "), "
+              + b.details.get("steps") + " steps", audit(r, BaselineRun.model(edit), dir.resolve("audit"), original, null, progress, log),
+              b.localisationSeconds, 0));
+        }
+        case ABLATE_THEN_UNIFORGET -> {
+          reuseOrRun(ablated, ConceptAblation.provenance(r.model, r.pairs, r.ablate), log,
+              () -> ConceptAblation.run(r.model, r.pairs, r.ablate, ablated, progress));
+          ForgetRun.Report f = forget(r, BaselineRun.model(ablated), edit, progress, log);
+          rows.add(row(m, "pairs (" + r.pairs.size() + "), then neutral prompts", "ablation, then " + shares(f),
+              audit(r, ForgetRun.model(edit), dir.resolve("audit"), original, null, progress, log), Double.NaN, 0));
+        }
+      }
+    }
+    String md = table(rows);
+    AtomicFiles.writeDirectoryAtomically(r.out.resolve("table"), true, tmp -> {
+      Jsons.MAPPER.writeValue(tmp.resolve("compare.json").toFile(), rows);
+      Files.writeString(tmp.resolve("compare.md"), md, StandardCharsets.UTF_8);
+      Files.writeString(tmp.resolve("compare.html"), html(rows), StandardCharsets.UTF_8);
+    });
+    return rows;
+  }
+
+  interface IOSupplier<T> {
+    T get() throws IOException;
+  }
+
+  /** The baseline output in {@code dir} when its provenance matches, else runs it. */
+  private static BaselineRun.Report reuseOrRun(Path dir, Provenance expected, Consumer<String> log, IOSupplier<BaselineRun.Report> run)
+      throws IOException {
+    if (Files.isDirectory(dir)) {
+      Provenance.requireReusable(dir, expected);
+      log.accept("reusing " + dir);
+      return BaselineRun.readReport(dir);
+    }
+    Files.createDirectories(dir.getParent());
+    return run.get();
+  }
+
+  private static ForgetRun.Report forget(Request r, Path model, Path out, ProgressSink progress, Consumer<String> log) throws IOException {
+    if (Files.isDirectory(out)) log.accept("reusing " + out);
+    Files.createDirectories(out.getParent());
+    return UniForget.reuseOrRun(model, r.neutralPrompts, r.forget, out, progress);
+  }
+
+  private static ForgetRun.Report control(Request r, Path like, Path out, RandomControl.Choice choice, Consumer<String> log) throws IOException {
+    Files.createDirectories(out.getParent());
+    if (choice == RandomControl.Choice.RANDOM) {
+      if (Files.isDirectory(out)) log.accept("reusing " + out);
+      RandomControl.reuseOrRun(r.model, like, out, r.forget.config.seed, r.forget.timingImages);
+      return ForgetRun.readReport(out);
+    }
+    if (Files.isDirectory(out)) {
+      Provenance.requireReusable(out, RandomControl.provenance(r.model, like, choice, r.forget.config.seed, r.forget.timingImages));
+      log.accept("reusing " + out);
+      return ForgetRun.readReport(out);
+    }
+    return RandomControl.run(r.model, like, out, choice, r.forget.config.seed, r.forget.timingImages);
+  }
+
+  private static AuditMetrics audit(Request r, Path model, Path out, AuditMetrics base, WenMitigation wen, ProgressSink progress,
+      Consumer<String> log) throws IOException {
+    AuditRun.Request a = new AuditRun.Request();
+    a.model = model;
+    a.lab = r.lab;
+    a.instruments = r.instruments;
+    a.out = out;
+    a.baseline = base;
+    a.options = r.audit.copy();
+    a.options.promptEdit = wen;
+    a.neutral = r.neutralPrompts;
+    if (Files.isDirectory(out)) log.accept("reusing " + out);
+    Files.createDirectories(out.getParent());
+    return AuditRun.reuseOrRun(a, progress);
+  }
+
+  private static String shares(ForgetRun.Report f) {
+    Double whole = f.deactivatedShare.get(ForgetRun.Report.WHOLE_MASK);
+    return String.format(Locale.ROOT, "%.1f%% of the mask off (FFN %.1f%%, modulation %.1f%%)", 100 * (whole == null ? 0 : whole),
+        100 * f.deactivatedShare.getOrDefault("ffn", 0.0), 100 * f.deactivatedShare.getOrDefault("modulation", 0.0));
+  }
+
+  private static Row row(Method m, String told, String changed, AuditMetrics a, double seconds, double extra) {
+    Row row = new Row();
+    row.method = m.cli;
+    row.told = told;
+    row.changed = changed;
+    row.localisationSeconds = seconds;
+    row.extraSecondsPerImage = extra;
+    row.audit = a.model;
+    for (String c : COLUMNS) {
+      Double v = a.headline.get(c);
+      double[] iv = a.intervals.get(c);
+      row.metrics.put(c, new double[] {v == null ? Double.NaN : v, iv == null ? Double.NaN : iv[0], iv == null ? Double.NaN : iv[1]});
+    }
+    return row;
+  }
+
+  static String table(List<Row> rows) {
+    StringBuilder sb = new StringBuilder("| method | told | changed | localisation s | extra s/image |");
+    for (String c : COLUMNS) sb.append(' ').append(c).append(" |");
+    sb.append("\n|---|---|---|---|---|").append("---|".repeat(COLUMNS.size())).append('\n');
+    for (Row r : rows) {
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |", r.method, r.told, r.changed,
+          Double.isNaN(r.localisationSeconds) ? "-" : String.format(Locale.ROOT, "%.1f", r.localisationSeconds),
+          r.extraSecondsPerImage == 0 ? "0" : String.format(Locale.ROOT, "%.3f", r.extraSecondsPerImage)));
+      for (String c : COLUMNS) sb.append(' ').append(cell(r.metrics.get(c))).append(" |");
+      sb.append('\n');
+    }
+    sb.append("\nEvery value: the audit's estimate [95% bootstrap interval over prompts and seeds]; one run of each method"
+        + " (one mask seed, one draw), so the intervals do not cover the methods' own randomness.\n");
+    return sb.toString();
+  }
+
+  private static String cell(double[] v) {
+    if (v == null || Double.isNaN(v[0])) return "n/a";
+    if (Double.isNaN(v[1])) return fmt(v[0]);
+    return fmt(v[0]) + " [" + fmt(v[1]) + ", " + fmt(v[2]) + "]";
+  }
+
+  private static String fmt(double v) {
+    return Math.abs(v) >= 100 ? String.format(Locale.ROOT, "%.0f", v) : Math.abs(v) >= 10 ? String.format(Locale.ROOT, "%.1f", v)
+        : String.format(Locale.ROOT, "%.3f", v);
+  }
+
+  private static String html(List<Row> rows) {
+    StringBuilder sb = new StringBuilder("<!doctype html><meta charset=\"utf-8\"><title>uniforget compare</title>"
+        + "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px}table{border-collapse:collapse}</style>"
+        + "<h1>The methods on one bench</h1><table><tr><th>method<th>told<th>changed<th>localisation s<th>extra s/image");
+    for (String c : COLUMNS) sb.append("<th>").append(c);
+    for (Row r : rows) {
+      sb.append("<tr><td>").append(esc(r.method)).append("<td>").append(esc(r.told)).append("<td>").append(esc(r.changed))
+          .append("<td>").append(Double.isNaN(r.localisationSeconds) ? "-" : String.format(Locale.ROOT, "%.1f", r.localisationSeconds))
+          .append("<td>").append(String.format(Locale.ROOT, "%.3f", r.extraSecondsPerImage));
+      for (String c : COLUMNS) sb.append("<td>").append(cell(r.metrics.get(c)));
+    }
+    return sb.append("</table><p>Estimates with 95% bootstrap intervals over prompts and seeds; one run of each method.</p>").toString();
+  }
+
+  private static String esc(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  }
+}
