@@ -55,6 +55,23 @@ public final class BaselineRun {
     return Jsons.read(dir.resolve(REPORT), Report.class);
   }
 
+  /** Makes an output (a method's run). */
+  public interface Maker {
+    Report run() throws IOException;
+  }
+
+  /**
+   * The output in {@code dir} when its provenance matches {@code expected} (else an error naming
+   * the differences), or {@code maker}'s new one when there is none. Returns its report.
+   */
+  public static Report reuseOrRun(Path dir, Provenance expected, Maker maker) throws IOException {
+    if (Files.isDirectory(dir)) {
+      Provenance.requireReusable(dir, expected);
+      return readReport(dir);
+    }
+    return maker.run();
+  }
+
   /** Writes the edited model, the report and the provenance into {@code out} (which must not exist). */
   public static void write(Path out, FlowModel edited, Report report, Provenance provenance) throws IOException {
     AtomicFiles.writeDirectoryAtomically(out, false, tmp -> {

@@ -39,6 +39,15 @@ public final class WenMitigation implements EulerSampler.PromptEdit {
       if (!(weightDecay >= 0)) throw new IllegalArgumentException("--wen-weight-decay: expected >= 0, found " + weightDecay);
     }
 
+    public Options copy() {
+      Options c = new Options();
+      c.target = target;
+      c.learningRate = learningRate;
+      c.iterations = iterations;
+      c.weightDecay = weightDecay;
+      return c;
+    }
+
     /** The options as recorded in a provenance or a report. */
     public Map<String, Object> describe() {
       Map<String, Object> m = new LinkedHashMap<>();

@@ -156,7 +156,7 @@ public final class Compare {
               audit(r, BaselineRun.model(edit), dir.resolve("audit"), original, null, progress, log), b.localisationSeconds, 0));
         }
         case WEN -> {
-          WenMitigation.Options w = r.wen;
+          WenMitigation.Options w = r.wen.copy(); // the request stays as given
           if (Double.isNaN(w.target)) w.target = WenMitigation.neutralMagnitude(r.model, r.neutralPrompts, 4);
           AuditMetrics a = audit(r, r.model, dir.resolve("audit"), original, new WenMitigation(w), progress, log);
           double extra = a.mitigation == null ? Double.NaN : ((Number) a.mitigation.get("extra_seconds_per_image")).doubleValue();
@@ -190,20 +190,12 @@ public final class Compare {
     return rows;
   }
 
-  interface IOSupplier<T> {
-    T get() throws IOException;
-  }
-
   /** The baseline output in {@code dir} when its provenance matches, else runs it. */
-  private static BaselineRun.Report reuseOrRun(Path dir, Provenance expected, Consumer<String> log, IOSupplier<BaselineRun.Report> run)
+  private static BaselineRun.Report reuseOrRun(Path dir, Provenance expected, Consumer<String> log, BaselineRun.Maker run)
       throws IOException {
-    if (Files.isDirectory(dir)) {
-      Provenance.requireReusable(dir, expected);
-      log.accept("reusing " + dir);
-      return BaselineRun.readReport(dir);
-    }
+    if (Files.isDirectory(dir)) log.accept("reusing " + dir);
     Files.createDirectories(dir.getParent());
-    return run.get();
+    return BaselineRun.reuseOrRun(dir, expected, run);
   }
 
   private static ForgetRun.Report forget(Request r, Path model, Path out, ProgressSink progress, Consumer<String> log) throws IOException {
@@ -213,18 +205,9 @@ public final class Compare {
   }
 
   private static ForgetRun.Report control(Request r, Path like, Path out, RandomControl.Choice choice, Consumer<String> log) throws IOException {
+    if (Files.isDirectory(out)) log.accept("reusing " + out);
     Files.createDirectories(out.getParent());
-    if (choice == RandomControl.Choice.RANDOM) {
-      if (Files.isDirectory(out)) log.accept("reusing " + out);
-      RandomControl.reuseOrRun(r.model, like, out, r.forget.config.seed, r.forget.timingImages);
-      return ForgetRun.readReport(out);
-    }
-    if (Files.isDirectory(out)) {
-      Provenance.requireReusable(out, RandomControl.provenance(r.model, like, choice, r.forget.config.seed, r.forget.timingImages));
-      log.accept("reusing " + out);
-      return ForgetRun.readReport(out);
-    }
-    return RandomControl.run(r.model, like, out, choice, r.forget.config.seed, r.forget.timingImages);
+    return RandomControl.reuseOrRun(r.model, like, out, choice, r.forget.config.seed, r.forget.timingImages);
   }
 
   private static AuditMetrics audit(Request r, Path model, Path out, AuditMetrics base, WenMitigation wen, ProgressSink progress,

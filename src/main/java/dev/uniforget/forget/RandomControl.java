@@ -101,11 +101,16 @@ public final class RandomControl {
 
   /** The control in {@code out} when made from the same inputs, seed and code; else draws it. */
   public static void reuseOrRun(Path modelDir, Path like, Path out, long seed, int timingImages) throws IOException {
+    reuseOrRun(modelDir, like, out, Choice.RANDOM, seed, timingImages);
+  }
+
+  /** The control of {@code choice} in {@code out} when made from the same inputs and code; else makes it. Returns its report. */
+  public static ForgetRun.Report reuseOrRun(Path modelDir, Path like, Path out, Choice choice, long seed, int timingImages) throws IOException {
     if (Files.isDirectory(out)) {
-      dev.uniforget.io.Provenance.requireReusable(out, provenance(modelDir, like, seed, timingImages));
-      return;
+      dev.uniforget.io.Provenance.requireReusable(out, provenance(modelDir, like, choice, seed, timingImages));
+      return ForgetRun.readReport(out);
     }
-    run(modelDir, like, out, seed, timingImages);
+    return run(modelDir, like, out, choice, seed, timingImages);
   }
 
   private static Map<String, boolean[]> readLike(Path like) throws IOException {
