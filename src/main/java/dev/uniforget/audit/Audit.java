@@ -360,7 +360,7 @@ public final class Audit {
   }
 
   /** Share of rows (prompts) in which at least half of the cells (seeds) are 1. */
-  static double replicationRate(double[][] table) {
+  public static double replicationRate(double[][] table) {
     int n = 0;
     for (double[] row : table) if (2 * sum(row) >= row.length) n++;
     return table.length == 0 ? Double.NaN : (double) n / table.length;

@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       UnlearnCommand.class,
       SweepCommand.class,
       CompareCommand.class,
+      AttackCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -136,6 +136,20 @@ public final class FlowModel implements AutoCloseable {
 
   /** Runs the text encoder; returns projected context tokens, joint key bias and pooled vector. */
   public TextEncoding encodeText(NDArray tokens) {
+    return encodeText(tokens, wordVectors(tokens));
+  }
+
+  /** The input word vectors (B, L, D) of token ids (B, L): the encoder's embedding table, before positions. */
+  public NDArray wordVectors(NDArray tokens) {
+    return Layers.embedding(tokens, params.get("text.tok_emb"));
+  }
+
+  /**
+   * Runs the text encoder on given input word vectors (B, L, D) instead of the table's, e.g. a
+   * learned vector in place of one word (textual inversion); {@code tokens} still decide which
+   * positions are padding.
+   */
+  public TextEncoding encodeText(NDArray tokens, NDArray wordVectors) {
     NDManager m = tokens.getManager();
     long b = tokens.getShape().get(0), l = tokens.getShape().get(1);
     long[] ids = tokens.toLongArray();
@@ -155,7 +169,7 @@ public final class FlowModel implements AutoCloseable {
       }
     }
 
-    NDArray x = Layers.embedding(tokens, params.get("text.tok_emb")).add(params.get("text.pos_emb"));
+    NDArray x = wordVectors.add(params.get("text.pos_emb"));
     for (int i = 0; i < config.textLayers; i++) {
       String p = "text.layers." + i;
       x = x.add(attention(layerNorm(x, params, p + ".ln1"), params, p + ".attn", config.textHeads,

@@ -67,6 +67,12 @@ public final class WordTokenizer {
     return ids;
   }
 
+  /** The id of {@code word} (lower-cased), or -1 when it is not in the vocabulary. */
+  public int idOf(String word) {
+    Integer id = index.get(word.toLowerCase(Locale.ROOT));
+    return id == null ? -1 : id;
+  }
+
   /** Words of {@code text} that are not in the vocabulary (they encode as {@code <unk>}). */
   public List<String> unknownWords(String text) {
     List<String> out = new ArrayList<>();

@@ -155,13 +155,48 @@ public final class EulerSampler {
     if (prompts.size() != seeds.length) {
       throw new IllegalArgumentException(prompts.size() + " prompts but " + seeds.length + " seeds");
     }
+    return sample(model, parent, (m, from, to, withUnconditional) -> encode(model, m, prompts.subList(from, to), withUnconditional),
+        seeds, s, masks, batchSize, progress, observer, edit);
+  }
+
+  /**
+   * The conditioning of images [from, to) of a run, in {@code m}: their conditional rows, then
+   * (when {@code withUnconditional}) as many rows of the empty prompt. Prompts give it through the
+   * text encoder; an embedding attack gives learned rows ({@link #withUnconditional}).
+   */
+  public interface Conditioning {
+    TextEncoding encode(NDManager m, int from, int to, boolean withUnconditional);
+  }
+
+  /** {@code cond} (B rows) followed by B rows of the empty prompt's encoding, for guided sampling. */
+  public static TextEncoding withUnconditional(FlowModel model, TextEncoding cond) {
+    NDManager m = cond.states().getManager();
+    int b = (int) cond.states().getShape().get(0);
+    String[] empty = new String[b];
+    java.util.Arrays.fill(empty, "");
+    TextEncoding u = model.encodeText(model.tokenize(m, empty));
+    return new TextEncoding(cond.states().concat(u.states(), 0), cond.keyBias().concat(u.keyBias(), 0), cond.pooled().concat(u.pooled(), 0));
+  }
+
+  /** As above, for any {@link Conditioning}: one image per seed. */
+  public static float[][] sample(
+      FlowModel model,
+      NDManager parent,
+      Conditioning conditioning,
+      long[] seeds,
+      Settings s,
+      UnitMasks masks,
+      int batchSize,
+      IntConsumer progress,
+      GuidanceObserver observer,
+      PromptEdit edit) {
     if (batchSize <= 0) throw new IllegalArgumentException("batch size must be > 0, found " + batchSize);
     int per = model.config().channels * model.config().imageSize * model.config().imageSize;
     float[][] out = new float[seeds.length][];
     for (int from = 0; from < seeds.length; from += batchSize) {
       int to = Math.min(seeds.length, from + batchSize);
       try (NDManager m = parent.newSubManager()) {
-        TextEncoding text = encode(model, m, prompts.subList(from, to), s.guidance() != 1f || observer != null);
+        TextEncoding text = conditioning.encode(m, from, to, s.guidance() != 1f || observer != null);
         NDArray x = noise(m, model, java.util.Arrays.copyOfRange(seeds, from, to));
         if (edit != null) text = edit.edit(model, m, x, text, s);
         for (int k = 0; k < s.steps(); k++) {

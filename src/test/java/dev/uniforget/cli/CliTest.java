@@ -96,7 +96,7 @@ class CliTest {
   @Test
   void everyCommandHasHelp() {
     for (String cmd : List.of("", "lab", "lab build", "lab check", "train", "sample", "demo", "judge", "judge train", "audit",
-        "forget", "prune-random", "prune-control", "baseline", "baseline conceptprune", "baseline nemo", "unlearn", "unlearn ablate", "sweep", "compare", "bench")) {
+        "forget", "prune-random", "prune-control", "baseline", "baseline conceptprune", "baseline nemo", "unlearn", "unlearn ablate", "sweep", "compare", "attack", "bench")) {
       List<String> a = new ArrayList<>(cmd.isEmpty() ? List.of() : List.of(cmd.split(" ")));
       a.add("--help");
       Result r = run(a);
@@ -364,6 +364,41 @@ class CliTest {
     Result bad = run(args("compare", "--model", p.model(), "--lab", p.lab(), "--judge", p.judge(), "--out", tmp.resolve("compare_bad"),
         "--methods", "original,telepathy"));
     assertError(bad, "telepathy", "expected some of");
+  }
+
+  /** The embedding attacks end to end on the tiny lab: every curve, the grids, reuse, and a bad start named. */
+  @Test
+  void attackWritesEveryCurveAndReusesItsOutput() throws Exception {
+    Pipeline p = pipeline();
+    Path out = tmp.resolve("attack");
+    List<String> args = args("attack", "--model", p.model(), "--lab", p.lab(), "--judge", p.judge(), "--out", out, "--attack-steps", "4",
+        "--snapshots", "0,4", "--seeds", "2", "--never-seen", "2", "--concept-images", "2", "--resamples", "20");
+    long t0 = System.nanoTime();
+    Result r = run(args);
+    assertOk(r, "attack");
+    System.out.printf("CliTest: attack in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    JsonNode rep = json(out.resolve("attack.json"));
+    assertEquals(3, rep.get("copies").size(), rep.toString());
+    assertEquals(3, rep.get("never_seen").size(), rep.toString());
+    assertEquals(6, rep.get("concepts").size(), "two concepts, three starts each");
+    for (JsonNode c : rep.get("copies")) {
+      assertEquals(2, c.get("replication").size());
+      assertEquals(4, c.get("loss").size());
+      assertEquals(3, c.get("count").asInt(), "the pipeline lab's three targets");
+    }
+    assertTrue(rep.get("headline").has("replication_before") && rep.get("headline").has("replication_after"), rep.get("headline").toString());
+    for (String g : List.of("copies_prompt", "copies_noise", "never_seen_neutral")) assertTrue(Files.isRegularFile(out.resolve("grids/" + g + ".png")), g);
+    assertTrue(Files.readString(out.resolve("attack.md")).contains("| memorized (3 x 2 seeds) | prompt |"), Files.readString(out.resolve("attack.md")));
+    Result again = run(args);
+    assertOk(again, "attack again");
+    assertTrue(again.out().contains("| memorized (3 x 2 seeds) | prompt |"), again.out());
+    Result changed = run(args("attack", "--model", p.model(), "--lab", p.lab(), "--judge", p.judge(), "--out", out, "--attack-steps", "5",
+        "--snapshots", "0,5", "--seeds", "2", "--never-seen", "2", "--concept-images", "2", "--resamples", "20"));
+    assertError(changed, "steps");
+    Result bad = run(args("attack", "--model", p.model(), "--lab", p.lab(), "--judge", p.judge(), "--out", tmp.resolve("attack_bad"),
+        "--copy-inits", "prompt,telepathy"));
+    assertError(bad, "telepathy", "--copy-inits");
+    assertTrue(!Files.exists(tmp.resolve("attack_bad")));
   }
 
   @Test
