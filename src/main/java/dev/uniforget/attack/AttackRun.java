@@ -95,6 +95,33 @@ public final class AttackRun {
     public int resamples = 1000;
     public int batchSize = 64;
     public long seed = 0;
+    /** An inference-time mitigation applied to every generation (e.g. Wen et al.'s), or null. */
+    public EulerSampler.PromptEdit promptEdit;
+
+    /** A copy whose changes leave this one alone. */
+    public Options copy() {
+      Options c = new Options();
+      c.attack.steps = attack.steps;
+      c.attack.learningRate = attack.learningRate;
+      c.attack.batchSize = attack.batchSize;
+      c.attack.seed = attack.seed;
+      c.attack.snapshots = List.copyOf(attack.snapshots);
+      c.copyInits = List.copyOf(copyInits);
+      c.conceptInits = List.copyOf(conceptInits);
+      c.seeds = seeds;
+      c.neverSeen = neverSeen;
+      c.conceptImages = conceptImages;
+      c.neutralPrompts = neutralPrompts;
+      c.realImages = realImages;
+      c.calibrationPositives = calibrationPositives;
+      c.negativePercentile = negativePercentile;
+      c.minPositiveRecall = minPositiveRecall;
+      c.resamples = resamples;
+      c.batchSize = batchSize;
+      c.seed = seed;
+      c.promptEdit = promptEdit;
+      return c;
+    }
 
     public void validate() {
       attack.validate();
@@ -155,6 +182,10 @@ public final class AttackRun {
     /** Concept prompts of the other classes (null entries when there are none). */
     public List<Interval> rateNewClasses = new ArrayList<>();
     public List<Double> loss = new ArrayList<>();
+    /** 0/1 concept hits [prompt][seed] of the attack classes at the first and the last snapshot, and of the new classes at the last. */
+    public double[][] hitsFirst;
+    public double[][] hitsLast;
+    public double[][] hitsLastNew;
   }
 
   /** attack.json. */
@@ -201,7 +232,8 @@ public final class AttackRun {
         .option("concept_inits", o.conceptInits).option("seeds", o.seeds).option("never_seen", o.neverSeen)
         .option("concept_images", o.conceptImages).option("neutral_prompts", o.neutralPrompts).option("real_images", o.realImages)
         .option("calibration_positives", o.calibrationPositives).option("negative_percentile", o.negativePercentile)
-        .option("min_positive_recall", o.minPositiveRecall).option("resamples", o.resamples).option("seed", o.seed);
+        .option("min_positive_recall", o.minPositiveRecall).option("resamples", o.resamples).option("seed", o.seed)
+        .option("mitigation", o.promptEdit == null ? "none" : o.promptEdit.describe());
   }
 
   /** Runs every attack of the request and writes {@code r.out} (which must not exist). */
@@ -260,7 +292,7 @@ public final class AttackRun {
       rep.seconds.put("concepts", (System.nanoTime() - t3) / 1e9);
       rep.seconds.put("total", (System.nanoTime() - t0) / 1e9);
     }
-    headline(rep);
+    headline(rep, o);
     int size = man.imageSize;
     AtomicFiles.writeDirectoryAtomically(r.out, false, tmp -> {
       Jsons.MAPPER.writeValue(tmp.resolve(REPORT).toFile(), rep);
@@ -337,11 +369,23 @@ public final class AttackRun {
       List<String> neutral = man.prompts.neutral.subList(0, Math.min(o.neutralPrompts, man.prompts.neutral.size()));
       if (neutral.isEmpty()) throw new IOException(lab.dir() + ": no neutral prompts (the seed-collapse reference)");
       p.phase("attack: neutral samples", (long) neutral.size() * o.seeds);
-      List<List<float[]>> rows = EulerSampler.rows(model, root, neutral, o.seeds, 0, s, o.batchSize, p::step);
+      List<String> flat = new ArrayList<>();
+      long[] seeds = new long[neutral.size() * o.seeds];
+      for (int q = 0; q < neutral.size(); q++) {
+        for (int j = 0; j < o.seeds; j++) {
+          flat.add(neutral.get(q));
+          seeds[q * o.seeds + j] = j;
+        }
+      }
+      float[][] raw = EulerSampler.sample(model, root, flat, seeds, s, UnitMasks.NONE, o.batchSize, p::step, null, o.promptEdit);
       p.end();
       double sum = 0;
-      for (List<float[]> row : rows) sum += Diversity.meanPairwiseL2(row);
-      neutralDiversity = sum / rows.size();
+      for (int q = 0; q < neutral.size(); q++) {
+        List<float[]> row = new ArrayList<>();
+        for (int j = 0; j < o.seeds; j++) row.add(ImageGrid.toUnit(raw[q * o.seeds + j]));
+        sum += Diversity.meanPairwiseL2(row);
+      }
+      neutralDiversity = sum / neutral.size();
     }
 
     Map<String, Object> calibration() {
@@ -410,7 +454,8 @@ public final class AttackRun {
       }
       for (int k = 0; k < cv.steps.size(); k++) {
         p.phase("attack: " + kind + " from " + init + ", samples at step " + cv.steps.get(k), seeds.length);
-        float[][] raw = EulerSampler.sample(model, root, rows.conditioning(model, k, rowOf), seeds, s, UnitMasks.NONE, o.batchSize, p::step, null, null);
+        float[][] raw = EulerSampler.sample(model, root, rows.conditioning(model, k, rowOf), seeds, s, UnitMasks.NONE, o.batchSize, p::step, null,
+            o.promptEdit);
         p.end();
         List<float[]> imgs = new ArrayList<>();
         for (float[] x : raw) imgs.add(ImageGrid.toUnit(x));
@@ -533,7 +578,8 @@ public final class AttackRun {
       if (col < 0) throw new IllegalArgumentException("the concept detector does not know '" + concept + "' " + inst.concepts().labels());
       for (int k = 0; k < cc.steps.size(); k++) {
         p.phase("attack: concept " + concept + " from " + init + ", samples at step " + cc.steps.get(k), seeds.length);
-        float[][] raw = EulerSampler.sample(model, root, words.conditioning(model, flat, wordOf, k), seeds, s, UnitMasks.NONE, o.batchSize, p::step, null, null);
+        float[][] raw = EulerSampler.sample(model, root, words.conditioning(model, flat, wordOf, k), seeds, s, UnitMasks.NONE, o.batchSize, p::step,
+            null, o.promptEdit);
         p.end();
         List<float[]> out = new ArrayList<>();
         for (float[] x : raw) out.add(ImageGrid.toUnit(x));
@@ -545,6 +591,11 @@ public final class AttackRun {
           (attackClasses.contains(prompts.get(q).className) ? inAttack : fresh).add(hits);
         }
         long seed = o.seed + 31L * k;
+        if (k == 0 && !inAttack.isEmpty()) cc.hitsFirst = inAttack.toArray(double[][]::new);
+        if (k == cc.steps.size() - 1) {
+          cc.hitsLast = inAttack.isEmpty() ? null : inAttack.toArray(double[][]::new);
+          cc.hitsLastNew = fresh.isEmpty() ? null : fresh.toArray(double[][]::new);
+        }
         cc.rateAttackClasses.add(inAttack.isEmpty() ? null : Bootstrap.twoLevelMean(inAttack.toArray(double[][]::new), o.resamples, Interval.DEFAULT_LEVEL, seed + 5));
         cc.rateNewClasses.add(fresh.isEmpty() ? null : Bootstrap.twoLevelMean(fresh.toArray(double[][]::new), o.resamples, Interval.DEFAULT_LEVEL, seed + 6));
         if (k == cc.steps.size() - 1) {
@@ -566,8 +617,11 @@ public final class AttackRun {
     return man.prompts.neutral.get(0);
   }
 
-  /** Before and after: the rate at step 0 of the own-prompt start and the strongest start's at the last step. */
-  static void headline(Report r) {
+  /**
+   * Before and after: the rate at step 0 of the own-prompt start and the strongest start's at the
+   * last step; for concepts also pooled over all concepts (each at its strongest start).
+   */
+  static void headline(Report r, Options o) {
     Curve own = r.copies.stream().filter(c -> c.init.equals("prompt")).findFirst().orElse(null);
     if (own != null) r.headline.put("replication_before", own.replication.get(0));
     strongest(r.copies).ifPresent(c -> {
@@ -588,6 +642,20 @@ public final class AttackRun {
       r.headline.put("concept_" + concept + "_after", last(best.rateAttackClasses));
       r.headline.put("concept_" + concept + "_after_new_classes", last(best.rateNewClasses));
       r.headline.put("concept_" + concept + "_after_start", best.init);
+    }
+    List<double[]> before = new ArrayList<>(), after = new ArrayList<>(), afterNew = new ArrayList<>();
+    for (String concept : r.concepts.stream().map(c -> c.concept).distinct().toList()) {
+      List<ConceptCurve> cs = r.concepts.stream().filter(c -> c.concept.equals(concept)).toList();
+      cs.stream().filter(c -> c.init.equals("word") && c.hitsFirst != null).findFirst().ifPresent(c -> before.addAll(List.of(c.hitsFirst)));
+      ConceptCurve best = null;
+      for (ConceptCurve c : cs) if (best == null || est(last(c.rateAttackClasses)) > est(last(best.rateAttackClasses))) best = c;
+      if (best.hitsLast != null) after.addAll(List.of(best.hitsLast));
+      if (best.hitsLastNew != null) afterNew.addAll(List.of(best.hitsLastNew));
+    }
+    if (!before.isEmpty()) r.headline.put("concept_before", Bootstrap.twoLevelMean(before.toArray(double[][]::new), o.resamples, Interval.DEFAULT_LEVEL, o.seed + 91));
+    if (!after.isEmpty()) r.headline.put("concept_after", Bootstrap.twoLevelMean(after.toArray(double[][]::new), o.resamples, Interval.DEFAULT_LEVEL, o.seed + 92));
+    if (!afterNew.isEmpty()) {
+      r.headline.put("concept_after_new_classes", Bootstrap.twoLevelMean(afterNew.toArray(double[][]::new), o.resamples, Interval.DEFAULT_LEVEL, o.seed + 93));
     }
   }
 

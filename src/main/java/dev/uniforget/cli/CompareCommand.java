@@ -21,7 +21,9 @@ import picocli.CommandLine.Option;
       "prompts' mean). Methods: original, uniforget, random, magnitude (the controls at the",
       "uniforget mask's unit counts), conceptprune, nemo, wen, ablate, ablate+uniforget,",
       "uniforget+ablate. Writes OUT/METHOD/{edit,audit} and OUT/table/compare.{md,json,html};",
-      "re-running reuses a part only when its recorded inputs, options and code match."
+      "with --attack also OUT/METHOD/attack (`uniforget attack` on that method's model; for wen with",
+      "the mitigation on every generation) and the \"under attack\" columns. Re-running reuses a part",
+      "only when its recorded inputs, options and code match."
     })
 final class CompareCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, description = "The model.")
@@ -87,6 +89,24 @@ final class CompareCommand implements Callable<Integer> {
   @Option(names = "--resamples", description = "Audit bootstrap resamples (default: ${DEFAULT-VALUE}).")
   int resamples = 1000;
 
+  @Option(names = "--attack", description = "Also run `uniforget attack` on every method's model: the \"under attack\" columns.")
+  boolean attack;
+
+  @Option(names = "--attack-steps", description = "Embedding-attack steps (default: ${DEFAULT-VALUE}).")
+  int attackSteps = new dev.uniforget.attack.EmbeddingAttack.Options().steps;
+
+  @Option(names = "--attack-snapshots", split = ",", description = "Steps at which the attack is scored (default: 0,10,25,50).")
+  List<Integer> attackSnapshots = new dev.uniforget.attack.EmbeddingAttack.Options().snapshots;
+
+  @Option(names = "--attack-seeds", description = "Samples per learned embedding (default: ${DEFAULT-VALUE}).")
+  int attackSeeds = new dev.uniforget.attack.AttackRun.Options().seeds;
+
+  @Option(names = "--attack-never-seen", description = "Never-seen images of the attack's calibration (default: ${DEFAULT-VALUE}).")
+  int attackNeverSeen = new dev.uniforget.attack.AttackRun.Options().neverSeen;
+
+  @Option(names = "--attack-concept-images", description = "Held-out images per concept for the concept attack (default: ${DEFAULT-VALUE}).")
+  int attackConceptImages = new dev.uniforget.attack.AttackRun.Options().conceptImages;
+
   @Override
   public Integer call() throws Exception {
     Compare.Request r = new Compare.Request();
@@ -113,6 +133,16 @@ final class CompareCommand implements Callable<Integer> {
     r.audit.seeds = seeds;
     r.audit.fidImages = fidImages;
     r.audit.resamples = resamples;
+    if (attack) {
+      r.attack = new dev.uniforget.attack.AttackRun.Options();
+      r.attack.attack.steps = attackSteps;
+      r.attack.attack.snapshots = attackSnapshots;
+      r.attack.seeds = attackSeeds;
+      r.attack.neverSeen = attackNeverSeen;
+      r.attack.conceptImages = attackConceptImages;
+      r.attack.resamples = resamples;
+      r.attack.validate();
+    }
     try (Progress.Bars bars = Progress.bars()) {
       Compare.run(r, bars, System.err::println);
     }

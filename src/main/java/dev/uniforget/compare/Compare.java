@@ -1,5 +1,6 @@
 package dev.uniforget.compare;
 
+import dev.uniforget.attack.AttackRun;
 import dev.uniforget.audit.AuditMetrics;
 import dev.uniforget.audit.AuditRun;
 import dev.uniforget.baselines.BaselineRun;
@@ -13,6 +14,7 @@ import dev.uniforget.io.AtomicFiles;
 import dev.uniforget.io.Jsons;
 import dev.uniforget.io.ProgressSink;
 import dev.uniforget.io.Provenance;
+import dev.uniforget.stats.Interval;
 import dev.uniforget.unlearn.ConceptAblation;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -72,6 +74,10 @@ public final class Compare {
     }
   }
 
+  /** The attack's headline values shown "under attack" (with an attack). */
+  public static final List<String> ATTACK_COLUMNS = List.of("replication_after", "never_seen_replication_after", "concept_after",
+      "concept_after_new_classes");
+
   public static final List<String> COLUMNS = List.of("replication_rate", "target_nearest_is_own_share", "seed_collapse",
       "concept_rate", "fid", "kid", "alignment", "diversity_neutral");
 
@@ -93,6 +99,8 @@ public final class Compare {
     public WenMitigation.Options wen = new WenMitigation.Options();
     public ConceptAblation.Options ablate = new ConceptAblation.Options();
     public dev.uniforget.audit.Audit.Options audit = new dev.uniforget.audit.Audit.Options();
+    /** The embedding attacks on every method's model ("under attack" columns), or null for none. */
+    public AttackRun.Options attack;
   }
 
   private Compare() {}
@@ -108,6 +116,9 @@ public final class Compare {
     public double extraSecondsPerImage = 0;
     public Map<String, double[]> metrics = new LinkedHashMap<>(); // estimate, lo, hi
     public String audit;
+    /** With an attack: the attack's headline (estimate, lo, hi) and its directory. */
+    public Map<String, double[]> underAttack = new LinkedHashMap<>();
+    public String attack;
   }
 
   /** Runs (or reuses) every part, writes the table; returns the rows. */
@@ -122,7 +133,10 @@ public final class Compare {
     Files.createDirectories(r.out);
     AuditMetrics original = audit(r, r.model, r.out.resolve(Method.ORIGINAL.dir()).resolve("audit"), null, null, progress, log);
     List<Row> rows = new ArrayList<>();
-    if (r.methods.contains(Method.ORIGINAL)) rows.add(row(Method.ORIGINAL, "-", "nothing", original, Double.NaN, 0));
+    if (r.methods.contains(Method.ORIGINAL)) {
+      rows.add(row(Method.ORIGINAL, "-", "nothing", original, Double.NaN, 0));
+      underAttack(r, rows, r.model, r.out.resolve(Method.ORIGINAL.dir()), null, progress, log);
+    }
     Path uniforget = r.out.resolve(Method.UNIFORGET.dir()).resolve("edit");
     Path ablated = r.out.resolve(Method.ABLATE.dir()).resolve("edit");
     for (Method m : r.methods) {
@@ -135,11 +149,13 @@ public final class Compare {
           if (m == Method.UNIFORGET) {
             rows.add(row(m, "neutral prompts (" + r.neutralPrompts.size() + ")", shares(f), audit(r, ForgetRun.model(uniforget),
                 dir.resolve("audit"), original, null, progress, log), Double.NaN, 0));
+            underAttack(r, rows, ForgetRun.model(uniforget), dir, null, progress, log);
           } else {
             RandomControl.Choice choice = m == Method.RANDOM ? RandomControl.Choice.RANDOM : RandomControl.Choice.SMALLEST_MAGNITUDE;
             ForgetRun.Report c = control(r, uniforget, edit, choice, log);
             rows.add(row(m, "the uniforget mask's unit counts", shares(c), audit(r, ForgetRun.model(edit), dir.resolve("audit"), original, null,
                 progress, log), Double.NaN, 0));
+            underAttack(r, rows, ForgetRun.model(edit), dir, null, progress, log);
           }
         }
         case CONCEPTPRUNE -> {
@@ -147,6 +163,7 @@ public final class Compare {
               () -> ConceptPrune.run(r.model, r.memorizedPrompts, r.conceptPrune, edit, progress));
           rows.add(row(m, b.setting, String.format(Locale.ROOT, "%,d fc2 weights zeroed (%.2f%%)", b.zeroedWeightsTotal, 100 * b.zeroedShare),
               audit(r, BaselineRun.model(edit), dir.resolve("audit"), original, null, progress, log), b.localisationSeconds, 0));
+          underAttack(r, rows, BaselineRun.model(edit), dir, null, progress, log);
         }
         case NEMO -> {
           BaselineRun.Report b = reuseOrRun(edit, NeMo.provenance(r.model, r.memorizedPrompts, r.neutralPrompts, r.nemo), log,
@@ -154,6 +171,7 @@ public final class Compare {
           rows.add(row(m, b.setting, b.details.get("neurons_off_union") + " of " + b.details.get("neurons_in_model") + " text-value neurons off; "
               + b.details.get("found_prompts") + " of " + b.details.get("flagged_prompts") + " flagged prompts found",
               audit(r, BaselineRun.model(edit), dir.resolve("audit"), original, null, progress, log), b.localisationSeconds, 0));
+          underAttack(r, rows, BaselineRun.model(edit), dir, null, progress, log);
         }
         case WEN -> {
           WenMitigation.Options w = r.wen.copy(); // the request stays as given
@@ -162,6 +180,7 @@ public final class Compare {
           double extra = a.mitigation == null ? Double.NaN : ((Number) a.mitigation.get("extra_seconds_per_image")).doubleValue();
           rows.add(row(m, String.format(Locale.ROOT, "a magnitude target (%.3f, the neutral prompts' mean)", w.target), "no weights; every generation",
               a, Double.NaN, extra));
+          underAttack(r, rows, r.model, dir, new WenMitigation(w), progress, log);
         }
         case ABLATE, UNIFORGET_THEN_ABLATE -> {
           Path base = m == Method.ABLATE ? r.model : ForgetRun.model(uniforget);
@@ -171,6 +190,7 @@ public final class Compare {
           rows.add(row(m, b.setting, b.details.get("trained_parameters") + " parameters fine-tuned (" + b.details.get("weights") + "), "
               + b.details.get("steps") + " steps", audit(r, BaselineRun.model(edit), dir.resolve("audit"), original, null, progress, log),
               b.localisationSeconds, 0));
+          underAttack(r, rows, BaselineRun.model(edit), dir, null, progress, log);
         }
         case ABLATE_THEN_UNIFORGET -> {
           reuseOrRun(ablated, ConceptAblation.provenance(r.model, r.pairs, r.ablate), log,
@@ -178,6 +198,7 @@ public final class Compare {
           ForgetRun.Report f = forget(r, BaselineRun.model(ablated), edit, progress, log);
           rows.add(row(m, "pairs (" + r.pairs.size() + "), then neutral prompts", "ablation, then " + shares(f),
               audit(r, ForgetRun.model(edit), dir.resolve("audit"), original, null, progress, log), Double.NaN, 0));
+          underAttack(r, rows, ForgetRun.model(edit), dir, null, progress, log);
         }
       }
     }
@@ -226,6 +247,31 @@ public final class Compare {
     return AuditRun.reuseOrRun(a, progress);
   }
 
+  /**
+   * With {@code r.attack} set: the embedding attacks on the last row's model (in {@code dir/attack},
+   * reused when it matches) and its "under attack" values on the row.
+   */
+  private static void underAttack(Request r, List<Row> rows, Path model, Path dir, WenMitigation wen, ProgressSink progress,
+      Consumer<String> log) throws IOException {
+    if (r.attack == null) return;
+    AttackRun.Request a = new AttackRun.Request();
+    a.model = model;
+    a.lab = r.lab;
+    a.instruments = r.instruments;
+    a.out = dir.resolve("attack");
+    a.options = r.attack.copy();
+    a.options.promptEdit = wen;
+    if (Files.isDirectory(a.out)) log.accept("reusing " + a.out);
+    AttackRun.Report rep = AttackRun.reuseOrRun(a, progress);
+    Row row = rows.get(rows.size() - 1);
+    for (String k : ATTACK_COLUMNS) {
+      Object v = rep.headline.get(k);
+      Interval i = v instanceof Interval iv ? iv : v instanceof Map<?, ?> map ? Jsons.MAPPER.convertValue(map, Interval.class) : null;
+      row.underAttack.put(k, i == null ? new double[] {Double.NaN, Double.NaN, Double.NaN} : new double[] {i.estimate(), i.lo(), i.hi()});
+    }
+    row.attack = a.out.toString();
+  }
+
   private static String shares(ForgetRun.Report f) {
     Double whole = f.deactivatedShare.get(ForgetRun.Report.WHOLE_MASK);
     return String.format(Locale.ROOT, "%.1f%% of the mask off (FFN %.1f%%, modulation %.1f%%)", 100 * (whole == null ? 0 : whole),
@@ -249,14 +295,17 @@ public final class Compare {
   }
 
   static String table(List<Row> rows) {
+    boolean attacked = rows.stream().anyMatch(r -> !r.underAttack.isEmpty());
     StringBuilder sb = new StringBuilder("| method | told | changed | localisation s | extra s/image |");
     for (String c : COLUMNS) sb.append(' ').append(c).append(" |");
-    sb.append("\n|---|---|---|---|---|").append("---|".repeat(COLUMNS.size())).append('\n');
+    if (attacked) for (String c : ATTACK_COLUMNS) sb.append(" under attack: ").append(c).append(" |");
+    sb.append("\n|---|---|---|---|---|").append("---|".repeat(COLUMNS.size() + (attacked ? ATTACK_COLUMNS.size() : 0))).append('\n');
     for (Row r : rows) {
       sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |", r.method, r.told, r.changed,
           Double.isNaN(r.localisationSeconds) ? "-" : String.format(Locale.ROOT, "%.1f", r.localisationSeconds),
           r.extraSecondsPerImage == 0 ? "0" : String.format(Locale.ROOT, "%.3f", r.extraSecondsPerImage)));
       for (String c : COLUMNS) sb.append(' ').append(cell(r.metrics.get(c))).append(" |");
+      if (attacked) for (String c : ATTACK_COLUMNS) sb.append(' ').append(cell(r.underAttack.get(c))).append(" |");
       sb.append('\n');
     }
     sb.append("\nEvery value: the audit's estimate [95% bootstrap interval over prompts and seeds]; one run of each method"
@@ -280,11 +329,13 @@ public final class Compare {
         + "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px}table{border-collapse:collapse}</style>"
         + "<h1>The methods on one bench</h1><table><tr><th>method<th>told<th>changed<th>localisation s<th>extra s/image");
     for (String c : COLUMNS) sb.append("<th>").append(c);
+    if (rows.stream().anyMatch(r -> !r.underAttack.isEmpty())) for (String c : ATTACK_COLUMNS) sb.append("<th>under attack: ").append(c);
     for (Row r : rows) {
       sb.append("<tr><td>").append(esc(r.method)).append("<td>").append(esc(r.told)).append("<td>").append(esc(r.changed))
           .append("<td>").append(Double.isNaN(r.localisationSeconds) ? "-" : String.format(Locale.ROOT, "%.1f", r.localisationSeconds))
           .append("<td>").append(String.format(Locale.ROOT, "%.3f", r.extraSecondsPerImage));
       for (String c : COLUMNS) sb.append("<td>").append(cell(r.metrics.get(c)));
+      for (String c : ATTACK_COLUMNS) if (!r.underAttack.isEmpty()) sb.append("<td>").append(cell(r.underAttack.get(c)));
     }
     return sb.append("</table><p>Estimates with 95% bootstrap intervals over prompts and seeds; one run of each method.</p>").toString();
   }

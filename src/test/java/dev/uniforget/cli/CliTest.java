@@ -342,7 +342,9 @@ class CliTest {
     List<String> args = args("compare", "--model", p.model(), "--lab", p.lab(), "--judge", p.judge(), "--out", out,
         "--methods", "original,uniforget,random,magnitude,conceptprune,nemo,wen,ablate,ablate+uniforget,uniforget+ablate",
         "--ablate-pairs", pairs, "--forget-steps", "2", "--forget-batch-size", "4", "--seeds-per-prompt", "1", "--timing-images", "2",
-        "--detector-seeds", "2", "--ablate-steps", "2", "--anchor-images", "1", "--seeds", "2", "--fid-images", "2", "--resamples", "20");
+        "--detector-seeds", "2", "--ablate-steps", "2", "--anchor-images", "1", "--seeds", "2", "--fid-images", "2", "--resamples", "20",
+        "--attack", "--attack-steps", "2", "--attack-snapshots", "0,2", "--attack-seeds", "2", "--attack-never-seen", "1",
+        "--attack-concept-images", "1");
     long t0 = System.nanoTime();
     Result r = run(args);
     assertOk(r, "compare");
@@ -356,9 +358,16 @@ class CliTest {
     assertTrue(rows.get(6).get("extra_seconds_per_image").asDouble() > 0, "wen costs time at every generation: " + rows.get(6));
     assertTrue(rows.get(4).get("told").asText().contains("memorized prompts"), rows.get(4).toString());
     assertTrue(Files.readString(out.resolve("table/compare.html")).contains("<table>"));
+    for (JsonNode row : rows) {
+      assertTrue(row.get("under_attack").has("replication_after"), row.toString());
+      assertTrue(Files.isRegularFile(Path.of(row.get("attack").asText()).resolve("attack.json")), row.toString());
+    }
+    assertTrue(json(out.resolve("wen/attack/attack.json")).get("options").get("mitigation").has("target"), "wen's attack samples with the mitigation");
+    assertTrue(Files.readString(out.resolve("table/compare.md")).contains("under attack: replication_after"));
     Result again = run(args);
     assertOk(again, "compare again");
-    for (String part : List.of("uniforget/edit", "conceptprune/edit", "nemo/edit", "ablate/edit", "wen/audit", "ablate_then_uniforget/audit")) {
+    for (String part : List.of("uniforget/edit", "conceptprune/edit", "nemo/edit", "ablate/edit", "wen/audit", "ablate_then_uniforget/audit",
+        "nemo/attack", "wen/attack")) {
       assertTrue(again.err().contains("reusing " + out.resolve(part)), part + ":\n" + again.err());
     }
     Result bad = run(args("compare", "--model", p.model(), "--lab", p.lab(), "--judge", p.judge(), "--out", tmp.resolve("compare_bad"),
