@@ -412,14 +412,8 @@ public final class AttackRun {
           for (int i = 0; i < captions.size(); i++) neutral[i] = neutralOfClass(captions.get(i), man);
           return model.encodeText(model.tokenize(m, neutral));
         }
-        case "noise": {
-          float[] st = own.states().toFloatArray(), po = own.pooled().toFloatArray();
-          SplittableRandom rng = new SplittableRandom(Seeds.mix(o.attack.seed, 0x5EED));
-          double ss = std(st), sp = std(po);
-          for (int i = 0; i < st.length; i++) st[i] = (float) (ss * Seeds.gaussian(rng));
-          for (int i = 0; i < po.length; i++) po[i] = (float) (sp * Seeds.gaussian(rng));
-          return new TextEncoding(m.create(st, own.states().getShape()), own.keyBias(), m.create(po, own.pooled().getShape()));
-        }
+        case "noise":
+          return EmbeddingAttack.noiseLike(own, m, o.attack.seed);
         default:
           throw new IllegalArgumentException("unknown start " + init);
       }
@@ -552,7 +546,7 @@ public final class AttackRun {
         }
         case "noise" -> {
           SplittableRandom rng = new SplittableRandom(Seeds.mix(o.attack.seed, 0xC0));
-          double sd = std(table);
+          double sd = EmbeddingAttack.std(table);
           for (int j = 0; j < d; j++) start[j] = (float) (sd * Seeds.gaussian(rng));
         }
         default -> throw new IllegalArgumentException("unknown start " + init);
@@ -733,13 +727,5 @@ public final class AttackRun {
     double s = 0;
     for (double x : v) s += x;
     return s / v.length;
-  }
-
-  private static double std(float[] v) {
-    double m = 0, q = 0;
-    for (float x : v) m += x;
-    m /= v.length;
-    for (float x : v) q += (x - m) * (x - m);
-    return Math.sqrt(q / v.length);
   }
 }

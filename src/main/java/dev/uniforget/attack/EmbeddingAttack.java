@@ -259,6 +259,25 @@ public final class EmbeddingAttack {
     return table.add(m.create(select, new Shape(b * l, k)).matMul(vectors).reshape(b, l, vectors.getShape().get(1)));
   }
 
+  /** Gaussian noise with the per-tensor spread of {@code own} (token states, pooled vector), keeping its padding mask. */
+  public static TextEncoding noiseLike(TextEncoding own, NDManager m, long seed) {
+    SplittableRandom rng = new SplittableRandom(Seeds.mix(seed, 0x5EED));
+    float[] st = own.states().toFloatArray(), po = own.pooled().toFloatArray();
+    double ss = std(st), sp = std(po);
+    for (int i = 0; i < st.length; i++) st[i] = (float) (ss * Seeds.gaussian(rng));
+    for (int i = 0; i < po.length; i++) po[i] = (float) (sp * Seeds.gaussian(rng));
+    return new TextEncoding(m.create(st, own.states().getShape()), own.keyBias(), m.create(po, own.pooled().getShape()));
+  }
+
+  /** The standard deviation of all values. */
+  public static double std(float[] v) {
+    double mu = 0, q = 0;
+    for (float x : v) mu += x;
+    mu /= v.length;
+    for (float x : v) q += (x - mu) * (x - mu);
+    return Math.sqrt(q / v.length);
+  }
+
   /** Model-space pixels (2 x - 1) of images in [0, 1]. */
   private static float[][] pixels(FlowModel model, List<float[]> images) {
     int numel = model.config().channels * model.config().imageSize * model.config().imageSize;

@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       SweepCommand.class,
       CompareCommand.class,
       AttackCommand.class,
+      DefendCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

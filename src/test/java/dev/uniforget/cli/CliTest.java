@@ -96,7 +96,7 @@ class CliTest {
   @Test
   void everyCommandHasHelp() {
     for (String cmd : List.of("", "lab", "lab build", "lab check", "train", "sample", "demo", "judge", "judge train", "audit",
-        "forget", "prune-random", "prune-control", "baseline", "baseline conceptprune", "baseline nemo", "unlearn", "unlearn ablate", "sweep", "compare", "attack", "bench")) {
+        "forget", "prune-random", "prune-control", "baseline", "baseline conceptprune", "baseline nemo", "unlearn", "unlearn ablate", "sweep", "compare", "attack", "defend", "bench")) {
       List<String> a = new ArrayList<>(cmd.isEmpty() ? List.of() : List.of(cmd.split(" ")));
       a.add("--help");
       Result r = run(a);
