@@ -1,9 +1,7 @@
 package dev.uniforget.data;
 
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +26,7 @@ public final class EmojiDatasource {
   public static final Path DEFAULT_DIR = Path.of("/usr/local/share/uniforget/emoji-datasource");
   public static final int SOURCE_SIDE = 64;
 
-  private static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  private static final ObjectMapper JSON = dev.uniforget.io.Jsons.INPUT; // the one strict reader
 
   /** One emoji of the package; {@code category} and {@code subcategory} as the package spells them. */
   public record Emoji(String name, String shortName, String category, String subcategory, String image, int sortOrder) {}

@@ -1,11 +1,8 @@
 package dev.uniforget.data;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.uniforget.io.AtomicFiles;
 import java.awt.image.BufferedImage;
@@ -40,10 +37,7 @@ import javax.imageio.ImageIO;
 public final class ImageFolder {
     public static final String METADATA_FILE = "metadata.jsonl";
 
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+    private static final ObjectMapper JSON = dev.uniforget.io.Jsons.INPUT; // the one strict reader
 
     /**
      * One metadata line: its 1-based line number, the file name as written, the caption, the

@@ -1,9 +1,6 @@
 package dev.uniforget.io;
 
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -28,10 +25,7 @@ public final class Safetensors {
 
     public static final String METADATA_KEY = "__metadata__";
 
-    static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+    static final ObjectMapper JSON = dev.uniforget.io.Jsons.INPUT; // the one strict reader
 
     private static final int WRITE_BUFFER_BYTES = 1 << 20;
 

@@ -44,7 +44,7 @@ public final class LabCheck {
     }
     LabManifest m;
     try {
-      m = Jsons.read(manifestFile, LabManifest.class);
+      m = Jsons.read(manifestFile, LabManifest.class); // lenient on nulls: problems() lists each one by field
     } catch (IOException e) {
       problems.add(e.getMessage());
       return new Report(dir, null, problems, notes, counts);

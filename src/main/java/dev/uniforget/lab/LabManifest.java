@@ -107,7 +107,7 @@ public final class LabManifest {
    */
   public static LabManifest read(Path labDir) throws IOException {
     Path file = labDir.resolve(Lab.MANIFEST);
-    LabManifest m = Jsons.read(file, LabManifest.class);
+    LabManifest m = Jsons.readInput(file, LabManifest.class);
     List<String> problems = m.problems();
     if (!problems.isEmpty()) throw new IOException(file + ": " + problems.get(0));
     if (m.isV1()) m.upgradeV1();

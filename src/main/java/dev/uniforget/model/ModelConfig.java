@@ -124,16 +124,21 @@ public final class ModelConfig {
   }
 
   /** Throws IllegalArgumentException naming the first inconsistent field. */
+  /** Upper bounds of a config a user may hand in (far above any model of these labs; they keep sizes and products in range). */
+  public static final int MAX_IMAGE_SIZE = 1024, MAX_WIDTH = 65_536, MAX_BLOCKS = 256, MAX_TOKENS = 1024, MAX_VOCAB = 10_000_000,
+      MAX_SAMPLER_STEPS = 100_000;
+  public static final float MAX_GUIDANCE = 1000f;
+
   public void validate() {
     require(FORMAT.equals(format), "format", "\"" + FORMAT + "\"", format);
-    require(imageSize > 0, "image_size", "> 0", imageSize);
+    require(imageSize > 0 && imageSize <= MAX_IMAGE_SIZE, "image_size", "1.." + MAX_IMAGE_SIZE, imageSize);
     require(channels == 1 || channels == 3, "channels", "1 or 3", channels);
     require(patchSize > 0 && imageSize % patchSize == 0, "patch_size", "a divisor of image_size " + imageSize, patchSize);
-    require(hiddenSize > 0, "hidden_size", "> 0", hiddenSize);
+    require(hiddenSize > 0 && hiddenSize <= MAX_WIDTH, "hidden_size", "1.." + MAX_WIDTH, hiddenSize);
     require(numHeads > 0 && hiddenSize % numHeads == 0, "num_heads", "a divisor of hidden_size " + hiddenSize, numHeads);
     require(textHeads > 0 && hiddenSize % textHeads == 0, "text_heads", "a divisor of hidden_size " + hiddenSize, textHeads);
-    require(depth >= 0, "depth", ">= 0", depth);
-    require(doubleBlocks >= 0, "double_blocks", ">= 0", doubleBlocks);
+    require(depth >= 0 && depth <= MAX_BLOCKS, "depth", "0.." + MAX_BLOCKS, depth);
+    require(doubleBlocks >= 0 && doubleBlocks <= MAX_BLOCKS, "double_blocks", "0.." + MAX_BLOCKS, doubleBlocks);
     require(depth + doubleBlocks > 0, "depth", "> 0 when double_blocks is 0 (a model needs a block)", depth);
     requireWidths(ffnWidths, depth, "ffn_widths", "single-stream block");
     requireWidths(doubleImgFfnWidths, doubleBlocks, "double_img_ffn_widths", "double-stream block");
@@ -152,18 +157,19 @@ public final class ModelConfig {
       require(headDim() % 4 == 0, "rope", "a head dimension (hidden_size / num_heads) divisible by 4", headDim());
       require(ropeTheta > 1 && Float.isFinite(ropeTheta), "rope_theta", "a finite number > 1", ropeTheta);
     }
-    require(textLayers >= 0, "text_layers", ">= 0", textLayers);
-    require(textFfnWidth > 0, "text_ffn_width", "> 0", textFfnWidth);
-    require(maxTokens > 0, "max_tokens", "> 0", maxTokens);
-    require(vocabSize >= 2, "vocab_size", ">= 2 (<pad>, <unk>)", vocabSize);
-    require(timeFreqDim > 0 && timeFreqDim % 2 == 0, "time_freq_dim", "an even number > 0", timeFreqDim);
-    require(sampler != null && sampler.steps > 0, "sampler.steps", "> 0", sampler == null ? null : sampler.steps);
-    require(sampler.guidance >= 0, "sampler.guidance", ">= 0", sampler.guidance);
+    require(textLayers >= 0 && textLayers <= MAX_BLOCKS, "text_layers", "0.." + MAX_BLOCKS, textLayers);
+    require(textFfnWidth > 0 && textFfnWidth <= MAX_WIDTH, "text_ffn_width", "1.." + MAX_WIDTH, textFfnWidth);
+    require(maxTokens > 0 && maxTokens <= MAX_TOKENS, "max_tokens", "1.." + MAX_TOKENS, maxTokens);
+    require(vocabSize >= 2 && vocabSize <= MAX_VOCAB, "vocab_size", "2 (<pad>, <unk>).." + MAX_VOCAB, vocabSize);
+    require(timeFreqDim > 0 && timeFreqDim % 2 == 0 && timeFreqDim <= MAX_WIDTH, "time_freq_dim", "an even number in 2.." + MAX_WIDTH, timeFreqDim);
+    require(sampler != null && sampler.steps > 0 && sampler.steps <= MAX_SAMPLER_STEPS, "sampler.steps", "1.." + MAX_SAMPLER_STEPS,
+        sampler == null ? null : sampler.steps);
+    require(sampler.guidance >= 0 && sampler.guidance <= MAX_GUIDANCE, "sampler.guidance", "0.." + MAX_GUIDANCE, sampler.guidance);
   }
 
   private static void requireWidths(List<Integer> widths, int blocks, String field, String what) {
     require(widths != null && widths.size() == blocks, field, blocks + " entries (one per " + what + ")", widths);
-    for (Integer w : widths) require(w != null && w >= 0, field, "entries >= 0", widths);
+    for (Integer w : widths) require(w != null && w >= 0 && w <= MAX_WIDTH, field, "entries in 0.." + MAX_WIDTH, widths);
   }
 
   private static void require(boolean ok, String field, String expected, Object found) {

@@ -23,7 +23,7 @@ public final class ModelDir {
 
   public static ModelConfig readConfig(Path dir) throws IOException {
     Dirs.requireFiles(dir, "model", CONFIG, WEIGHTS, TOKENIZER);
-    ModelConfig c = Jsons.read(dir.resolve(CONFIG), ModelConfig.class);
+    ModelConfig c = Jsons.readInput(dir.resolve(CONFIG), ModelConfig.class);
     try {
       c.validate();
     } catch (IllegalArgumentException e) {

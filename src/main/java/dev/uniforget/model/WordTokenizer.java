@@ -109,7 +109,7 @@ public final class WordTokenizer {
   }
 
   public static WordTokenizer load(Path file) throws IOException {
-    return Jsons.read(file, TokenizerFile.class).toTokenizer(file);
+    return Jsons.readInput(file, TokenizerFile.class).toTokenizer(file);
   }
 
   /** On-disk form, so unknown fields and a wrong type are rejected with the file named. */

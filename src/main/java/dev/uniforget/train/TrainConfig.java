@@ -19,11 +19,11 @@ public final class TrainConfig {
   public long seed = 0;
 
   public void validate() {
-    check(steps > 0, "steps", "> 0", steps);
-    check(batchSize > 0, "batch_size", "> 0", batchSize);
-    check(learningRate > 0 && Float.isFinite(learningRate), "learning_rate", "> 0", learningRate);
-    check(weightDecay >= 0, "weight_decay", ">= 0", weightDecay);
-    check(warmupSteps >= 0, "warmup_steps", ">= 0", warmupSteps);
+    check(steps > 0 && steps <= 100_000_000, "steps", "1..100000000", steps);
+    check(batchSize > 0 && batchSize <= 65_536, "batch_size", "1..65536", batchSize);
+    check(learningRate > 0 && Float.isFinite(learningRate), "learning_rate", "a finite number > 0", learningRate);
+    check(weightDecay >= 0 && weightDecay <= 10, "weight_decay", "a number in [0, 10]", weightDecay);
+    check(warmupSteps >= 0 && warmupSteps <= 100_000_000, "warmup_steps", "0..100000000", warmupSteps);
     check(emaDecay >= 0 && emaDecay < 1, "ema_decay", "in [0, 1)", emaDecay);
     check(checkpointEvery > 0, "checkpoint_every", "> 0", checkpointEvery);
     check(captionDropout >= 0 && captionDropout <= 1, "caption_dropout", "in [0, 1]", captionDropout);

@@ -95,7 +95,7 @@ public final class Trainer implements AutoCloseable {
    */
   public static Trainer resume(Path runDir, TrainingSet data, int totalSteps, NDManager root) throws IOException {
     Path ck = runDir.resolve(CHECKPOINT);
-    State st = Jsons.read(ck.resolve(STATE_FILE), State.class);
+    State st = Jsons.readInput(ck.resolve(STATE_FILE), State.class);
     FlowModel model = ModelDir.load(ck, root);
     if (totalSteps > 0) st.trainConfig.steps = totalSteps;
     Trainer tr = new Trainer(model, data, st.trainConfig, runDir, root);
@@ -150,7 +150,7 @@ public final class Trainer implements AutoCloseable {
 
   private int lastCheckpointStep() {
     try {
-      return Jsons.read(runDir.resolve(CHECKPOINT).resolve(STATE_FILE), State.class).step;
+      return Jsons.readInput(runDir.resolve(CHECKPOINT).resolve(STATE_FILE), State.class).step;
     } catch (IOException e) {
       return 0;
     }

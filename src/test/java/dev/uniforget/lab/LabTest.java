@@ -108,6 +108,27 @@ class LabTest {
   }
 
   @Test
+  void hostileManifestsAreClearErrorsNamingTheFile() throws IOException {
+    String good = java.nio.file.Files.readString(v2.resolve(Lab.MANIFEST));
+    String classes = "\"classes\" : [ ";
+    assertTrue(good.contains(classes), good);
+    Path copy = tmp.resolve("lab");
+    dev.uniforget.io.AtomicFiles.deleteRecursively(copy);
+    java.nio.file.Files.createDirectories(copy);
+    String[][] cases = {
+      {classes, classes + "null, ", "null"},
+      {"\"image_size\" : ", "\"image_size\" : 8, \"image_size\" : ", "Duplicate field 'image_size'"},
+      {"\"image_size\" : [0-9]+", "\"image_size\" : 2.5", "image_size"},
+    };
+    for (String[] c : cases) {
+      java.nio.file.Files.writeString(copy.resolve(Lab.MANIFEST), good.replaceFirst(c[0].replace("[ ", "\\[ "),
+          java.util.regex.Matcher.quoteReplacement(c[1])));
+      IOException e = assertThrows(IOException.class, () -> LabManifest.read(copy), c[1]);
+      assertTrue(e.getMessage().contains(copy.resolve(Lab.MANIFEST).toString()) && e.getMessage().contains(c[2]), c[1] + ": " + e.getMessage());
+    }
+  }
+
+  @Test
   void openingSomethingThatIsNoLab() throws IOException {
     IOException e = assertThrows(IOException.class, () -> Lab.open(tmp.resolve("nope")));
     assertTrue(e.getMessage().contains("nope") && e.getMessage().contains("lab directory not found"), e.getMessage());

@@ -99,6 +99,38 @@ class ModelDirTest {
     loadFails(dir.resolve(ModelDir.CONFIG).toString(), "num_heads", "5");
   }
 
+  /** The config's text with {@code from} replaced by {@code to} (hostile edits a tree cannot express, e.g. a duplicate key). */
+  private void editConfig(String from, String to) throws IOException {
+    String text = Files.readString(dir.resolve(ModelDir.CONFIG));
+    assertTrue(text.contains(from), text);
+    Files.writeString(dir.resolve(ModelDir.CONFIG), text.replaceFirst(java.util.regex.Pattern.quote(from), java.util.regex.Matcher.quoteReplacement(to)));
+  }
+
+  @Test
+  void hostileConfigValuesAreClearErrors() throws IOException {
+    String good = Files.readString(dir.resolve(ModelDir.CONFIG));
+    String[][] cases = {
+      {"\"hidden_size\" : 32", "\"hidden_size\" : 32, \"hidden_size\" : 64", "Duplicate field 'hidden_size'"},
+      {"\"guidance\" : 3.0", "\"guidance\" : 1e39", "out of range"},
+      {"\"guidance\" : 3.0", "\"guidance\" : \"NaN\"", "expected a number"},
+      {"\"guidance\" : 3.0", "\"guidance\" : 2000", "sampler.guidance"},
+      {"\"image_size\" : 8", "\"image_size\" : 10000000000", "image_size"},
+      {"\"image_size\" : 8", "\"image_size\" : 4096", "image_size"},
+      {"\"hidden_size\" : 32", "\"hidden_size\" : null", "hidden_size"},
+      {"\"ffn_widths\" : [ 64, 64 ]", "\"ffn_widths\" : [ 64, null ]", "ffn_widths"},
+      {"\"steps\" : 4", "\"steps\" : 1000000", "sampler.steps"},
+    };
+    for (String[] c : cases) {
+      Files.writeString(dir.resolve(ModelDir.CONFIG), good);
+      editConfig(c[0], c[1]);
+      IOException e = assertThrows(IOException.class, () -> ModelDir.load(dir, root).close(), c[1]);
+      assertTrue(e.getMessage().contains(dir.resolve(ModelDir.CONFIG).toString()) && e.getMessage().contains(c[2]),
+          () -> c[1] + ": '" + e.getMessage() + "' lacks the file or '" + c[2] + "'");
+    }
+    Files.writeString(dir.resolve(ModelDir.CONFIG), good);
+    ModelDir.load(dir, root).close(); // the untouched config still loads
+  }
+
   @Test
   void loadRejectsAnUnknownConfigField() throws IOException {
     ObjectNode c = (ObjectNode) Jsons.MAPPER.readTree(dir.resolve(ModelDir.CONFIG).toFile());

@@ -13,6 +13,7 @@ import java.util.Map;
  * {@code concepts} detector (an independent sigmoid per protected concept, trained with degraded
  * and artefact negatives). Schema "uniforget-classifier/1".
  */
+@com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) // absent, not null: the strict reader refuses nulls
 public final class ClassifierConfig {
   public static final String FORMAT = "uniforget-classifier/1";
   public static final String QUALITY = "quality";

@@ -129,7 +129,7 @@ final class ConvTrunk {
   static <C> C readConfig(Path dir, String kind, String configName, String weightsName, Class<C> type,
       Consumer<C> validate) throws IOException {
     Dirs.requireFiles(dir, kind, configName, weightsName);
-    C c = Jsons.read(dir.resolve(configName), type);
+    C c = Jsons.readInput(dir.resolve(configName), type);
     try {
       validate.accept(c);
     } catch (IllegalArgumentException e) {

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** What {@code descriptor.json} holds: the architecture, training options and measured separation. */
+@com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) // absent, not null: the strict reader refuses nulls
 public final class DescriptorConfig {
   public static final String FORMAT = "uniforget-copy-descriptor/1";
 
