@@ -131,7 +131,12 @@ public final class FashionMnist {
                 if (dims[i] < 0) {
                     throw new IOException(file + ": dimension " + i + " is negative (" + dims[i] + ")");
                 }
-                count *= dims[i];
+                try {
+                    count = Math.multiplyExact(count, (long) dims[i]);
+                } catch (ArithmeticException e) {
+                    throw new IOException(file + ": dimensions " + java.util.Arrays.toString(dims)
+                            + " multiply past 2^63 bytes (a corrupt or hostile header)", e);
+                }
             }
             if (count > Integer.MAX_VALUE - 8) {
                 throw new IOException(file + ": " + java.util.Arrays.toString(dims) + " holds " + count

@@ -354,12 +354,34 @@ public final class ImageFolder {
         return real;
     }
 
+    /**
+     * Decodes one image, its size checked from the header before any pixel is decoded (a 100000 x
+     * 100000 PNG of a few kilobytes must not be inflated to find out it is the wrong size).
+     */
     private static float[] decode(Where where, Path file, int size, int channels) throws IOException {
-        BufferedImage img;
-        try (InputStream in = Files.newInputStream(file)) {
-            img = ImageIO.read(in);
+        BufferedImage img = null;
+        int w = -1, h = -1;
+        boolean readable;
+        try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            java.util.Iterator<javax.imageio.ImageReader> readers = in == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(in);
+            readable = readers.hasNext();
+            if (readable) {
+                javax.imageio.ImageReader reader = readers.next();
+                try {
+                    reader.setInput(in, true, true);
+                    w = reader.getWidth(0);
+                    h = reader.getHeight(0);
+                    if (w == size && h == size) img = reader.read(0);
+                } finally {
+                    reader.dispose();
+                }
+            }
         } catch (IOException | RuntimeException e) {
             throw where.error("file_name", "cannot decode image " + file + ": " + e.getMessage(), e);
+        }
+        if (readable && (w != size || h != size)) {
+            throw where.error("file_name", "wrong image size for " + file + ": found " + w + "x" + h + ", expected " + size + "x" + size
+                    + " (images are not resized)");
         }
         if (img == null) {
             throw where.error("file_name", "cannot decode image " + file + ": not a PNG or other format ImageIO reads");

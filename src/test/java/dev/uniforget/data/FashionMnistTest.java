@@ -143,6 +143,16 @@ class FashionMnistTest {
     }
 
     @Test
+    void dimensionsWhoseProductWrapsPastTwoToThe63AreRefused() throws IOException {
+        writeSplit(TRAIN_IMAGES, TRAIN_LABELS, true, (byte) 1);
+        // 2^31-1 cubed wraps a long; before the check, some such products came out 0 and an empty file was accepted.
+        put(TRAIN_IMAGES, idx(FashionMnist.IMAGES_MAGIC, new int[] {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE}, new byte[0]), true);
+        fails(true, TRAIN_IMAGES + ".gz", "multiply past 2^63");
+        put(TRAIN_IMAGES, idx(FashionMnist.IMAGES_MAGIC, new int[] {1 << 30, 1 << 30, 1 << 30}, new byte[0]), true); // 2^90: exactly 0 mod 2^64
+        fails(true, TRAIN_IMAGES + ".gz", "multiply past 2^63");
+    }
+
+    @Test
     void truncatedHeader() throws IOException {
         writeSplit(TRAIN_IMAGES, TRAIN_LABELS, true, (byte) 1);
         put(TRAIN_IMAGES, new byte[] {0, 0, 8, 3, 0, 0}, true);

@@ -271,6 +271,30 @@ class ImageFolderTest {
         fails(1, "file_name", "found 6x5, expected 4x4", "big.png");
     }
 
+    /** A PNG whose header claims {@code w} x {@code h} pixels: signature, IHDR (with its CRC), IEND; no pixel data. */
+    static byte[] pngHeaderOnly(int w, int h) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + 25 + 12);
+        b.put(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        byte[] ihdr = java.nio.ByteBuffer.allocate(17).put(new byte[] {'I', 'H', 'D', 'R'}).putInt(w).putInt(h)
+                .put(new byte[] {8, 0, 0, 0, 0}).array(); // 8-bit gray
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(ihdr);
+        b.putInt(13).put(ihdr).putInt((int) crc.getValue());
+        crc.reset();
+        crc.update(new byte[] {'I', 'E', 'N', 'D'});
+        b.putInt(0).put(new byte[] {'I', 'E', 'N', 'D'}).putInt((int) crc.getValue());
+        return b.array();
+    }
+
+    @Test
+    void aDecompressionBombIsRefusedFromItsHeaderBeforeAnyPixelIsDecoded() throws IOException {
+        Files.write(dir.resolve("bomb.png"), pngHeaderOnly(100_000, 100_000)); // 10^10 pixels if it were decoded
+        metadata("{\"file_name\": \"bomb.png\", \"text\": \"bomb\"}");
+        long t0 = System.nanoTime();
+        fails(1, "file_name", "found 100000x100000, expected 4x4", "bomb.png");
+        assertTrue((System.nanoTime() - t0) / 1e9 < 5, "refused from the header, not after decoding");
+    }
+
     @Test
     void labelAndConceptsAreRead() throws IOException {
         ImageFolder.writePng(dir.resolve("a.png"), pattern(0), S);
