@@ -148,6 +148,8 @@ public final class ForgetRun {
     try (var f = Safetensors.open(file)) {
       for (String name : f.names()) {
         if (!name.startsWith("keep.")) continue;
+        long[] shape = f.info(name).shape();
+        if (shape.length != 1) throw new IOException(file + ": tensor " + name + " has shape " + java.util.Arrays.toString(shape) + ", expected one dimension (one 0/1 per unit)");
         float[] v = f.readFloats(name);
         boolean[] k = new boolean[v.length];
         for (int i = 0; i < v.length; i++) {

@@ -112,11 +112,30 @@ public final class ParameterStore implements AutoCloseable {
     Safetensors.write(file, out, metadata);
   }
 
-  /** Reads every tensor of a safetensors file (F32/F16/BF16 are read as float32). */
+  /** The dtypes weights may have (read as float32). */
+  public static final java.util.List<String> WEIGHT_DTYPES = java.util.List.of("F32", "F16", "BF16", "F64");
+
+  /**
+   * Reads every tensor of a safetensors file (F32/F16/BF16/F64 read as float32). An integer tensor
+   * or a NaN or infinite value is an error naming the tensor (it would otherwise load and fail
+   * much later, somewhere else).
+   */
   public static ParameterStore load(Path file, NDManager parent) throws IOException {
     ParameterStore p = new ParameterStore(parent);
     try (SafetensorsFile f = Safetensors.open(file)) {
-      for (String name : f.names()) p.put(name, f.readFloats(name), new Shape(f.info(name).shape()));
+      for (String name : f.names()) {
+        String dtype = f.info(name).dtype();
+        if (!WEIGHT_DTYPES.contains(dtype)) {
+          throw new IOException(file + ": tensor '" + name + "' has dtype " + dtype + "; weights must be floating point " + WEIGHT_DTYPES);
+        }
+        float[] v = f.readFloats(name);
+        for (int i = 0; i < v.length; i++) {
+          if (!Float.isFinite(v[i])) {
+            throw new IOException(file + ": tensor '" + name + "' holds " + v[i] + " at element " + i + " (weights must be finite)");
+          }
+        }
+        p.put(name, v, new Shape(f.info(name).shape()));
+      }
     } catch (IOException | RuntimeException e) {
       p.close();
       throw e;

@@ -281,4 +281,16 @@ class ForgetCoreTest {
     assertThrows(IllegalArgumentException.class, bad2::validate);
     assertThrows(IllegalArgumentException.class, () -> MaskTrainer.train(model, List.of(), logits, new ForgetConfig(), root, null));
   }
+
+  @Test
+  void aMaskFileOfTheWrongRankOrValuesIsAClearError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path file = tmp.resolve(ForgetRun.MASK).resolve(ForgetRun.MASK_FILE);
+    java.nio.file.Files.createDirectories(file.getParent());
+    dev.uniforget.io.Safetensors.write(file, Map.of("keep.blocks.0.ffn", dev.uniforget.io.Safetensors.Tensor.f32(new long[] {2, 2}, new float[] {1, 0, 1, 1})), null);
+    java.io.IOException e = assertThrows(java.io.IOException.class, () -> ForgetRun.readKeep(tmp));
+    assertTrue(e.getMessage().contains("keep.blocks.0.ffn") && e.getMessage().contains("one dimension"), e.getMessage());
+    dev.uniforget.io.Safetensors.write(file, Map.of("keep.blocks.0.ffn", dev.uniforget.io.Safetensors.Tensor.f32(new long[] {3}, new float[] {1, 0.5f, 1})), null);
+    e = assertThrows(java.io.IOException.class, () -> ForgetRun.readKeep(tmp));
+    assertTrue(e.getMessage().contains("0/1") && e.getMessage().contains("0.5"), e.getMessage());
+  }
 }

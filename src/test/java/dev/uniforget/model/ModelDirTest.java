@@ -167,6 +167,24 @@ class ModelDirTest {
   }
 
   @Test
+  void weightsThatAreNotFiniteOrNotFloatingPointAreNamed() throws IOException {
+    Path w = dir.resolve(ModelDir.WEIGHTS);
+    Map<String, Safetensors.Tensor> good = TestModels.readTensors(w);
+    for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+      Map<String, Safetensors.Tensor> tensors = new java.util.LinkedHashMap<>(good);
+      float[] v = new float[32 * 32];
+      v[37] = bad;
+      tensors.put("txt_in.weight", Safetensors.Tensor.f32(new long[] {32, 32}, v));
+      Safetensors.write(w, tensors, null);
+      loadFails("txt_in.weight", "element 37", "finite");
+    }
+    Map<String, Safetensors.Tensor> tensors = new java.util.LinkedHashMap<>(good);
+    tensors.put("txt_in.bias", Safetensors.Tensor.i64(new long[] {32}, new long[32]));
+    Safetensors.write(w, tensors, null);
+    loadFails("txt_in.bias", "dtype I64", "floating point");
+  }
+
+  @Test
   void saveRefusesToOverwriteUnlessAskedAndLeavesTheDirectoryIntact() throws IOException {
     byte[] weights = Files.readAllBytes(dir.resolve(ModelDir.WEIGHTS));
     byte[] cfg = Files.readAllBytes(dir.resolve(ModelDir.CONFIG));
