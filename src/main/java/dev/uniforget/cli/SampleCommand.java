@@ -89,10 +89,6 @@ final class SampleCommand implements Callable<Integer> {
   }
 
   static List<String> readPrompts(Path file) throws java.io.IOException {
-    if (!Files.isRegularFile(file)) throw new java.io.IOException(file + ": prompt file not found");
-    List<String> out = new ArrayList<>();
-    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) if (!line.isBlank()) out.add(line.strip());
-    if (out.isEmpty()) throw new java.io.IOException(file + ": prompt file has no prompts");
-    return out;
+    return dev.uniforget.io.PromptFile.read(file);
   }
 }

@@ -126,11 +126,23 @@ public final class FlowModel implements AutoCloseable {
     return params;
   }
 
-  /** Token ids (B, L) for prompts; the empty string is the unconditional prompt. */
+  /** Prompts already warned about (a prompt cut to the model's length is said once per run, on stderr). */
+  private static final java.util.Set<String> WARNED_CUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * Token ids (B, L) for prompts; the empty string is the unconditional prompt. A prompt with more
+   * words than the model reads is cut to its first {@code max_tokens} words, and said so once.
+   */
   public NDArray tokenize(NDManager m, String... prompts) {
     int l = config.maxTokens;
     int[] ids = new int[prompts.length * l];
-    for (int i = 0; i < prompts.length; i++) System.arraycopy(tokenizer.encode(prompts[i]), 0, ids, i * l, l);
+    for (int i = 0; i < prompts.length; i++) {
+      if (tokenizer.truncates(prompts[i]) && WARNED_CUT.size() < 10_000 && WARNED_CUT.add(prompts[i])) {
+        System.err.println("warning: the prompt '" + prompts[i] + "' has " + WordTokenizer.words(prompts[i]).size() + " words; the model reads the first "
+            + l + ", the rest is cut");
+      }
+      System.arraycopy(tokenizer.encode(prompts[i]), 0, ids, i * l, l);
+    }
     return m.create(ids, new Shape(prompts.length, l)).toType(DataType.INT64, false);
   }
 
