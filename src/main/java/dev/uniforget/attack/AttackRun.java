@@ -217,7 +217,7 @@ public final class AttackRun {
 
   /** The attack in {@code r.out} when it exists and was made by the same inputs, options and code; else runs it. */
   public static Report reuseOrRun(Request r, ProgressSink progress) throws IOException {
-    if (Files.isDirectory(r.out)) {
+    if (AtomicFiles.settledDirectory(r.out)) {
       Provenance.requireReusable(r.out, provenance(r));
       return read(r.out);
     }
@@ -238,6 +238,12 @@ public final class AttackRun {
 
   /** Runs every attack of the request and writes {@code r.out} (which must not exist). */
   public static Report run(Request r, ProgressSink progress) throws IOException {
+    try (dev.uniforget.io.OutputLock lock = dev.uniforget.io.OutputLock.acquire(r.out)) {
+      return runLocked(r, progress);
+    }
+  }
+
+  private static Report runLocked(Request r, ProgressSink progress) throws IOException {
     Options o = r.options;
     o.validate();
     if (Files.exists(r.out)) throw new IllegalArgumentException("--out " + r.out + " already exists (expected a new directory)");

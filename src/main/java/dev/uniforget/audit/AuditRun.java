@@ -41,6 +41,12 @@ public final class AuditRun {
 
   /** Audits and writes {@code r.out}; returns the metrics. */
   public static AuditMetrics run(Request r, ProgressSink progress) throws IOException {
+    try (dev.uniforget.io.OutputLock lock = dev.uniforget.io.OutputLock.acquire(r.out)) {
+      return runLocked(r, progress);
+    }
+  }
+
+  private static AuditMetrics runLocked(Request r, ProgressSink progress) throws IOException {
     if (Files.exists(r.out) && !r.replace) throw new IllegalArgumentException("--out " + r.out + " already exists (use --force to replace it)");
     Provenance prov = provenance(r);
     Lab lab = Lab.open(r.lab);
@@ -65,7 +71,7 @@ public final class AuditRun {
    * else runs it. An existing directory made by something else is an error naming the differences.
    */
   public static AuditMetrics reuseOrRun(Request r, ProgressSink progress) throws IOException {
-    if (Files.isDirectory(r.out)) {
+    if (dev.uniforget.io.AtomicFiles.settledDirectory(r.out)) {
       Provenance.requireReusable(r.out, provenance(r));
       return AuditReport.readMetrics(r.out);
     }

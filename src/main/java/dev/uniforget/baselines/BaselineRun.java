@@ -65,7 +65,7 @@ public final class BaselineRun {
    * the differences), or {@code maker}'s new one when there is none. Returns its report.
    */
   public static Report reuseOrRun(Path dir, Provenance expected, Maker maker) throws IOException {
-    if (Files.isDirectory(dir)) {
+    if (AtomicFiles.settledDirectory(dir)) {
       Provenance.requireReusable(dir, expected);
       return readReport(dir);
     }

@@ -65,7 +65,8 @@ final class SampleCommand implements Callable<Integer> {
           guidance != null ? guidance : model.config().sampler.guidance);
       List<List<float[]>> rows = grid(model, root, all, seeds, seedStart, s, batchSize);
       ImageGrid.write(out, rows, model.config().imageSize, 3);
-      Files.write(Path.of(out + ".txt"), (String.join("\n", all) + "\n").getBytes(StandardCharsets.UTF_8));
+      byte[] captions = (String.join("\n", all) + "\n").getBytes(StandardCharsets.UTF_8);
+      dev.uniforget.io.AtomicFiles.writeAtomically(Path.of(out + ".txt"), tmp -> Files.write(tmp, captions));
       System.out.printf("%d images (%d prompts x %d seeds, %d steps, guidance %.2f) written to %s%n",
           all.size() * seeds, all.size(), seeds, s.steps(), s.guidance(), out);
     }

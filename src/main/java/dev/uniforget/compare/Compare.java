@@ -123,6 +123,12 @@ public final class Compare {
 
   /** Runs (or reuses) every part, writes the table; returns the rows. */
   public static List<Row> run(Request r, ProgressSink progress, Consumer<String> log) throws IOException {
+    try (dev.uniforget.io.OutputLock lock = dev.uniforget.io.OutputLock.acquire(r.out)) {
+      return runLocked(r, progress, log);
+    }
+  }
+
+  private static List<Row> runLocked(Request r, ProgressSink progress, Consumer<String> log) throws IOException {
     if (r.methods.isEmpty()) throw new IllegalArgumentException("--methods: give at least one method");
     boolean ablates = r.methods.stream().anyMatch(m -> m.cli.contains("ablate"));
     if (ablates && r.pairs.isEmpty()) throw new IllegalArgumentException("--ablate-pairs: the ablating methods need target/anchor pairs");

@@ -106,7 +106,7 @@ public final class RandomControl {
 
   /** The control of {@code choice} in {@code out} when made from the same inputs and code; else makes it. Returns its report. */
   public static ForgetRun.Report reuseOrRun(Path modelDir, Path like, Path out, Choice choice, long seed, int timingImages) throws IOException {
-    if (Files.isDirectory(out)) {
+    if (dev.uniforget.io.AtomicFiles.settledDirectory(out)) {
       dev.uniforget.io.Provenance.requireReusable(out, provenance(modelDir, like, choice, seed, timingImages));
       return ForgetRun.readReport(out);
     }

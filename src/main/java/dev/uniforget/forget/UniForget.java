@@ -85,6 +85,13 @@ public final class UniForget {
    */
   public static ForgetRun.Report run(Path modelDir, List<String> neutralPrompts, Options opts, Path out, ProgressSink progress)
       throws IOException {
+    try (dev.uniforget.io.OutputLock lock = dev.uniforget.io.OutputLock.acquire(out)) {
+      return runLocked(modelDir, neutralPrompts, opts, out, progress);
+    }
+  }
+
+  private static ForgetRun.Report runLocked(Path modelDir, List<String> neutralPrompts, Options opts, Path out, ProgressSink progress)
+      throws IOException {
     opts.validate();
     requireNewOutput(out, "--model", modelDir);
     if (neutralPrompts.isEmpty()) throw new IllegalArgumentException("--prompts: no prompts (expected at least one neutral prompt)");
@@ -147,7 +154,7 @@ public final class UniForget {
    */
   public static ForgetRun.Report reuseOrRun(Path modelDir, List<String> neutralPrompts, Options opts, Path out, ProgressSink progress)
       throws IOException {
-    if (Files.isDirectory(out)) {
+    if (dev.uniforget.io.AtomicFiles.settledDirectory(out)) {
       dev.uniforget.io.Provenance.requireReusable(out, provenance(modelDir, neutralPrompts, opts));
       return ForgetRun.readReport(out);
     }

@@ -11,6 +11,8 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,8 +78,9 @@ public final class AtomicFiles {
         if (parent == null || abs.getFileName() == null) {
             throw new IOException("cannot write directory atomically to " + finalDir + ": it has no parent");
         }
-        checkTarget(abs, replaceExisting);
         Files.createDirectories(parent);
+        settle(abs);
+        checkTarget(abs, replaceExisting);
         Path tmp = siblingTemp(abs, "tmp");
         Files.createDirectory(tmp);
         try {
@@ -152,9 +155,60 @@ public final class AtomicFiles {
         }
     }
 
+    /** A temporary sibling named after its writer's process: {@code .NAME.PID-XXXXXXXX.KIND}. */
     private static Path siblingTemp(Path abs, String kind) {
-        String name = "." + abs.getFileName() + "." + UUID.randomUUID().toString().substring(0, 8) + "." + kind;
+        String name = "." + abs.getFileName() + "." + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8) + "." + kind;
         return abs.resolveSibling(name);
+    }
+
+    private static final java.util.regex.Pattern TEMP = java.util.regex.Pattern.compile("(?:(\\d+)-)?[0-9a-f]{8}\\.(tmp|old)");
+
+    /**
+     * Settles what killed writers left beside {@code target}: a replace interrupted between its two
+     * renames (the old copy moved aside, the new one not yet in) is undone by moving the old copy
+     * back; temporary siblings of writers that are no longer running are deleted. Siblings of a
+     * live process (another run writing right now) are left alone. Returns what it did, one line
+     * each (also logged).
+     */
+    public static List<String> settle(Path target) throws IOException {
+        Path abs = target.toAbsolutePath().normalize();
+        Path parent = abs.getParent();
+        List<String> done = new ArrayList<>();
+        if (parent == null || abs.getFileName() == null || !Files.isDirectory(parent)) return done;
+        String prefix = "." + abs.getFileName() + ".";
+        List<Path> olds = new ArrayList<>(), tmps = new ArrayList<>();
+        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(parent, p -> p.getFileName().toString().startsWith(prefix))) {
+            for (Path p : ds) {
+                java.util.regex.Matcher m = TEMP.matcher(p.getFileName().toString().substring(prefix.length()));
+                if (!m.matches()) continue;
+                if (m.group(1) != null && ProcessHandle.of(Long.parseLong(m.group(1))).map(ProcessHandle::isAlive).orElse(false)
+                        && Long.parseLong(m.group(1)) != ProcessHandle.current().pid()) {
+                    continue; // a live writer's
+                }
+                (m.group(2).equals("old") ? olds : tmps).add(p);
+            }
+        }
+        if (!olds.isEmpty() && !Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
+            Path back = olds.remove(0);
+            Files.move(back, abs, StandardCopyOption.ATOMIC_MOVE);
+            done.add("restored " + abs + " from " + back.getFileName() + " (a replace was interrupted between its renames)");
+        }
+        for (Path p : olds) {
+            deleteRecursively(p);
+            done.add("removed " + p + " (the old copy of a finished replace)");
+        }
+        for (Path p : tmps) {
+            deleteRecursively(p);
+            done.add("removed " + p + " (left by a killed run)");
+        }
+        for (String d : done) LOG.warn(d);
+        return done;
+    }
+
+    /** {@link #settle} then whether {@code dir} is a directory: what every reuse check asks. */
+    public static boolean settledDirectory(Path dir) throws IOException {
+        settle(dir);
+        return Files.isDirectory(dir);
     }
 
     private static void fsync(Path file) throws IOException {

@@ -60,6 +60,12 @@ public final class Sweep {
 
   /** Runs (or reuses) every part and writes the table; returns the table as JSON-ready maps. */
   public static Map<String, Object> run(Request r, ProgressSink progress, Consumer<String> log) throws IOException {
+    try (dev.uniforget.io.OutputLock lock = dev.uniforget.io.OutputLock.acquire(r.out)) {
+      return runLocked(r, progress, log);
+    }
+  }
+
+  private static Map<String, Object> runLocked(Request r, ProgressSink progress, Consumer<String> log) throws IOException {
     if (r.betas.isEmpty()) throw new IllegalArgumentException("--betas: give at least one value");
     for (double b : r.betas) if (!(b >= 0) || !Double.isFinite(b)) throw new IllegalArgumentException("--betas: expected values >= 0, found " + b);
     if (r.repeats < 1) throw new IllegalArgumentException("--repeats: expected >= 1, found " + r.repeats);

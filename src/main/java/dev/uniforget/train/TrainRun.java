@@ -20,6 +20,13 @@ public final class TrainRun {
    */
   public static Path run(Path data, Path out, boolean resume, TrainConfig cfg, int imageSize, int channels, int maxTokens,
       IntFunction<ModelConfig> architecture, ProgressSink progress, Consumer<String> log) throws Exception {
+    try (dev.uniforget.io.OutputLock lock = dev.uniforget.io.OutputLock.acquire(out)) {
+      return runLocked(data, out, resume, cfg, imageSize, channels, maxTokens, architecture, progress, log);
+    }
+  }
+
+  private static Path runLocked(Path data, Path out, boolean resume, TrainConfig cfg, int imageSize, int channels, int maxTokens,
+      IntFunction<ModelConfig> architecture, ProgressSink progress, Consumer<String> log) throws Exception {
     ImageFolder folder = ImageFolder.load(data, imageSize, channels);
     try (NDManager root = NDManager.newBaseManager()) {
       Trainer trainer;

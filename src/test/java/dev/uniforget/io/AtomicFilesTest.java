@@ -192,4 +192,50 @@ class AtomicFilesTest {
         assertTrue(Files.exists(outside.resolve("keep.txt")));
         AtomicFiles.deleteRecursively(dir.resolve("absent"));
     }
+
+    @Test
+    void settleRestoresAnInterruptedReplaceAndRemovesDeadWritersLeftoversOnly() throws IOException {
+        Path out = dir.resolve("out");
+        // A replace killed between its renames: the old copy aside, nothing at out.
+        Path old = dir.resolve(".out.999999999-0123abcd.old");
+        Files.createDirectories(old);
+        Files.writeString(old.resolve("metrics.json"), "{}");
+        Path deadTmp = dir.resolve(".out.999999998-89abcdef.tmp");
+        Files.createDirectories(deadTmp);
+        long livePid = ProcessHandle.current().parent().orElseThrow().pid();
+        Path liveTmp = dir.resolve(".out." + livePid + "-00000000.tmp");
+        Files.createDirectories(liveTmp);
+        Path other = dir.resolve(".outer.999999999-0123abcd.tmp"); // another output's
+        Files.createDirectories(other);
+
+        assertTrue(AtomicFiles.settledDirectory(out), "the old copy is back");
+        assertEquals("{}", Files.readString(out.resolve("metrics.json")));
+        assertFalse(Files.exists(old));
+        assertFalse(Files.exists(deadTmp), "a dead writer's temp is removed");
+        assertTrue(Files.exists(liveTmp), "a live writer's temp is left alone");
+        assertTrue(Files.exists(other), "another output's temp is not touched");
+        assertTrue(AtomicFiles.settle(out).isEmpty(), "nothing left to do");
+
+        // The next atomic write settles first as well.
+        Files.createDirectories(dir.resolve(".out.999999997-fedcba98.tmp"));
+        AtomicFiles.writeDirectoryAtomically(out, true, tmp -> Files.writeString(tmp.resolve("metrics.json"), "{\"new\": 1}"));
+        assertFalse(Files.exists(dir.resolve(".out.999999997-fedcba98.tmp")));
+        assertEquals("{\"new\": 1}", Files.readString(out.resolve("metrics.json")));
+    }
+
+    @Test
+    void aSecondWriterOfTheSameOutputStopsWithAClearError() throws IOException {
+        Path out = dir.resolve("run");
+        try (OutputLock lock = OutputLock.acquire(out)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> OutputLock.acquire(out));
+            assertTrue(e.getMessage().contains("another uniforget run is writing " + out) && e.getMessage().contains("pid " + ProcessHandle.current().pid()),
+                    e.getMessage());
+            try (OutputLock otherOutput = OutputLock.acquire(dir.resolve("run2"))) {
+                assertTrue(Files.exists(otherOutput.file()));
+            }
+        }
+        try (OutputLock again = OutputLock.acquire(out)) {
+            assertTrue(Files.exists(again.file()), "released on close, free to take again");
+        }
+    }
 }

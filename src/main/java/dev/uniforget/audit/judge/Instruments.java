@@ -104,6 +104,12 @@ public final class Instruments implements AutoCloseable {
    * {@code labDir} and writes {@code out} (with its provenance); returns the measurements.
    */
   public static Map<String, Object> trainAndSave(Path labDir, Path out, Options o, ProgressSink progress) throws IOException {
+    try (dev.uniforget.io.OutputLock lock = dev.uniforget.io.OutputLock.acquire(out)) {
+      return trainAndSaveLocked(labDir, out, o, progress);
+    }
+  }
+
+  private static Map<String, Object> trainAndSaveLocked(Path labDir, Path out, Options o, ProgressSink progress) throws IOException {
     if (Files.exists(out)) throw new IllegalArgumentException("--out " + out + " already exists");
     dev.uniforget.io.Provenance prov = provenance(labDir, o);
     Lab lab = Lab.open(labDir);
@@ -115,7 +121,7 @@ public final class Instruments implements AutoCloseable {
 
   /** The instruments in {@code out} when made from the same lab, options and code; else trains them. */
   public static void reuseOrTrain(Path labDir, Path out, Options o, ProgressSink progress) throws IOException {
-    if (Files.isDirectory(out)) {
+    if (dev.uniforget.io.AtomicFiles.settledDirectory(out)) {
       dev.uniforget.io.Provenance.requireReusable(out, provenance(labDir, o));
       return;
     }
