@@ -82,6 +82,12 @@ final class ForgetCommand implements Callable<Integer> {
   int fidelitySeeds = new UniForget.Options().fidelitySeeds;
 
   /** The old option (a number of images, taken from the start of the prompt list); now rounded up to seeds per prompt. */
+  @Option(names = "--checkpoint-every", description = "Mask-training checkpoint (OUT.checkpoint/) every N steps (default: ${DEFAULT-VALUE}).")
+  int checkpointEvery = new UniForget.Options().checkpointEvery;
+
+  @Option(names = "--resume", description = "Continue an interrupted run of the same request from OUT.checkpoint/.")
+  boolean resume;
+
   @Option(names = "--fidelity-images", hidden = true, description = "Deprecated: use --fidelity-seeds.")
   Integer fidelityImages;
 
@@ -111,6 +117,8 @@ final class ForgetCommand implements Callable<Integer> {
     opts.retrainLr = retrainLr;
     opts.timingImages = timingImages;
     opts.fidelitySeeds = fidelitySeeds;
+    opts.checkpointEvery = checkpointEvery;
+    opts.resume = resume;
     PrintWriter err = spec.commandLine().getErr();
     if (fidelityImages != null) {
       if (spec.commandLine().getParseResult().hasMatchedOption("--fidelity-seeds")) {

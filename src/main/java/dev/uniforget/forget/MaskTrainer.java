@@ -52,6 +52,15 @@ public final class MaskTrainer {
 
   public static List<StepLog> train(
       FlowModel model, NeutralPool pool, MaskLogits logits, ForgetConfig cfg, NDManager root, Listener listener) {
+    return train(model, pool, logits, cfg, root, listener, null, false);
+  }
+
+  /**
+   * As above, with a checkpoint written every {@code checkpoint.every()} steps (null: none); with
+   * {@code resume} the training continues from it (the log then holds the earlier steps too).
+   */
+  public static List<StepLog> train(FlowModel model, NeutralPool pool, MaskLogits logits, ForgetConfig cfg, NDManager root,
+      Listener listener, MaskCheckpoint checkpoint, boolean resume) {
     cfg.validate();
     EulerSampler.Settings s = pool.settings();
     int c = model.config().channels, size = model.config().imageSize, numel = c * size * size;
@@ -59,7 +68,16 @@ public final class MaskTrainer {
     logits.store().setRequiresGradient(true);
     List<StepLog> log = new ArrayList<>();
     try (AdamW adam = new AdamW(logits.store(), root, 0.9f, 0.999f)) {
-      for (int step = 0; step < cfg.steps; step++) {
+      int start = 0;
+      if (resume) {
+        try {
+          start = checkpoint.restore(logits, adam, log);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+        if (start > cfg.steps) throw new IllegalStateException(checkpoint.dir() + ": " + start + " steps done, more than the " + cfg.steps + " asked");
+      }
+      for (int step = start; step < cfg.steps; step++) {
         double[] parts = new double[2]; // mse, sparsity term
         TrainingStep.run("mask training", step, cfg.seed, logits.store(), adam, cfg.learningRateAt(step), cfg.weightDecay, root,
             (m, rng) -> {
@@ -90,6 +108,7 @@ public final class MaskTrainer {
         StepLog line = new StepLog(step + 1, mse, reg, mse + cfg.beta * reg, keptShare(logits));
         log.add(line);
         if (listener != null) listener.onStep(line, cfg.steps);
+        if (checkpoint != null && (step + 1) % checkpoint.every() == 0 && step + 1 < cfg.steps) checkpoint.save(step + 1, logits, adam, log);
       }
     } finally {
       logits.store().setRequiresGradient(false);

@@ -39,6 +39,10 @@ public final class UniForget {
     public int timingImages = 64;
     /** Held-out seeds per neutral prompt for the fidelity MSE (every prompt is measured). */
     public int fidelitySeeds = 1;
+    /** Mask-training checkpoint interval in steps (OUT.checkpoint/, deleted at the end). */
+    public int checkpointEvery = 50;
+    /** Continue from OUT.checkpoint/ (left by an interrupted run of the same request). */
+    public boolean resume;
 
     public void validate() {
       config.validate();
@@ -49,6 +53,7 @@ public final class UniForget {
       if (!(retrainLr > 0) || !Float.isFinite(retrainLr)) throw new IllegalArgumentException("--retrain-lr: expected > 0, found " + retrainLr);
       if (timingImages <= 0) throw new IllegalArgumentException("--timing-images: expected > 0, found " + timingImages);
       if (fidelitySeeds <= 0) throw new IllegalArgumentException("--fidelity-seeds: expected > 0, found " + fidelitySeeds);
+      if (checkpointEvery < 1) throw new IllegalArgumentException("--checkpoint-every: expected >= 1, found " + checkpointEvery);
     }
 
     /** A copy with another mask seed. */
@@ -85,6 +90,8 @@ public final class UniForget {
    */
   public static ForgetRun.Report run(Path modelDir, List<String> neutralPrompts, Options opts, Path out, ProgressSink progress)
       throws IOException {
+    opts.validate();
+    requireNewOutput(out, "--model", modelDir); // before the lock: nothing is written inside the model
     try (dev.uniforget.io.OutputLock lock = dev.uniforget.io.OutputLock.acquire(out)) {
       return runLocked(modelDir, neutralPrompts, opts, out, progress);
     }
@@ -97,6 +104,18 @@ public final class UniForget {
     if (neutralPrompts.isEmpty()) throw new IllegalArgumentException("--prompts: no prompts (expected at least one neutral prompt)");
     ProgressSink l = progress == null ? ProgressSink.NONE : progress;
     ForgetConfig cfg = opts.config;
+    MaskCheckpoint checkpoint = new MaskCheckpoint(MaskCheckpoint.dirFor(out), opts.checkpointEvery, provenance(modelDir, neutralPrompts, opts));
+    boolean resume = false;
+    if (checkpoint.exists()) {
+      if (!opts.resume) {
+        throw new IllegalArgumentException(checkpoint.dir() + ": an interrupted run of this output left a checkpoint; --resume to continue it,"
+            + " or delete it to start over");
+      }
+      resume = true;
+    } else if (opts.resume) {
+      l.message("forget: no checkpoint at " + checkpoint.dir() + "; starting from step 0");
+    }
+    boolean resuming = resume;
     try (NDManager root = NDManager.newBaseManager(); FlowModel model = ModelDir.load(modelDir, root)) {
       for (String p : neutralPrompts) {
         List<String> unknown = model.tokenizer().unknownWords(p);
@@ -112,7 +131,7 @@ public final class UniForget {
           (line, total) -> {
             l.step(line.step());
             l.note(String.format(Locale.ROOT, "mse %.4f kept %.3f", line.mse(), line.keptShare()));
-          }));
+          }, checkpoint, resuming));
       Map<String, boolean[]> keep = opts.keepRatio != null ? Pruner.keepRatio(logits, opts.keepRatio) : Pruner.binarize(logits);
       FlowModel pruned = Pruner.prune(model, keep, root);
       ForgetRun.Report report = Measures.report(model, pruned, logits, keep, root, opts.timingImages);
@@ -126,6 +145,7 @@ public final class UniForget {
         report.neutralSampleMseAfterRetrain = Measures.sampleMse(model, pruned, UnitMasks.NONE, held, s, root);
       }
       ForgetRun.write(out, pruned, logits, keep, log, cfg, report, modelDir, provenance(modelDir, neutralPrompts, opts));
+      checkpoint.delete();
       return report;
     }
   }

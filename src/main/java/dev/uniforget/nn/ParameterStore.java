@@ -143,6 +143,19 @@ public final class ParameterStore implements AutoCloseable {
     return p;
   }
 
+  /** Sets every parameter of this store to the values of the same name in {@code file} (a checkpoint); a missing one is an error. */
+  public void loadValues(Path file) throws IOException {
+    try (NDManager tmp = manager.newSubManager(); ParameterStore src = load(file, tmp)) {
+      for (String name : names()) {
+        if (!src.contains(name)) throw new IOException(file + ": missing tensor '" + name + "'");
+        if (src.get(name).getShape().size() != get(name).getShape().size()) {
+          throw new IOException(file + ": tensor '" + name + "' has shape " + src.get(name).getShape() + ", expected " + get(name).getShape());
+        }
+        set(name, src.get(name).toFloatArray());
+      }
+    }
+  }
+
   @Override
   public void close() {
     manager.close();

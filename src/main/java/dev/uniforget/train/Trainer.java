@@ -109,12 +109,7 @@ public final class Trainer implements AutoCloseable {
   }
 
   private static void loadInto(ParameterStore target, Path file) throws IOException {
-    try (NDManager tmp = target.manager().newSubManager(); ParameterStore src = ParameterStore.load(file, tmp)) {
-      for (String name : target.names()) {
-        if (!src.contains(name)) throw new IOException(file + ": missing tensor '" + name + "'");
-        target.set(name, src.get(name).toFloatArray());
-      }
-    }
+    target.loadValues(file);
   }
 
   public FlowModel model() {

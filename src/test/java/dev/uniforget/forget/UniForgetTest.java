@@ -56,7 +56,7 @@ class UniForgetTest {
   }
 
   /** Records the listener's calls. */
-  static final class Recorder implements dev.uniforget.io.ProgressSink {
+  static class Recorder implements dev.uniforget.io.ProgressSink {
     final List<String> events = new ArrayList<>();
     int open;
 
@@ -124,6 +124,48 @@ class UniForgetTest {
     e = assertThrows(IllegalArgumentException.class, () -> UniForget.run(model, List.of(), tiny(), tmp.resolve("x"), null));
     assertTrue(e.getMessage().contains("no prompts"), e.getMessage());
     assertFalse(Files.exists(tmp.resolve("x")));
+  }
+
+  /** A run killed during mask training resumes from its checkpoint and ends with the masks of an uninterrupted run. */
+  @Test
+  void aRunInterruptedDuringMaskTrainingResumesToTheSameMasks() throws Exception {
+    UniForget.Options o = tiny();
+    o.config.steps = 6;
+    o.config.beta = 0.5;
+    o.checkpointEvery = 2;
+    Path whole = tmp.resolve("whole");
+    UniForget.run(model, PROMPTS, o, whole, null);
+    assertFalse(Files.exists(MaskCheckpoint.dirFor(whole)), "the checkpoint is removed once the output is written");
+
+    Path out = tmp.resolve("interrupted");
+    // The kill: the listener throws after step 5 (the checkpoint of step 4 is on disk).
+    Recorder killer = new Recorder() {
+      @Override
+      public void step(long done) {
+        if (done == 5 && open == 1 && events.contains("start masks 6")) throw new IllegalStateException("killed");
+      }
+    };
+    assertThrows(IllegalStateException.class, () -> UniForget.run(model, PROMPTS, o, out, killer));
+    assertFalse(Files.exists(out));
+    assertTrue(Files.isDirectory(MaskCheckpoint.dirFor(out)));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> UniForget.run(model, PROMPTS, o, out, null));
+    assertTrue(e.getMessage().contains("--resume"), e.getMessage());
+    UniForget.Options other = tiny();
+    other.config.steps = 6;
+    other.config.beta = 0.7;
+    other.checkpointEvery = 2;
+    other.resume = true;
+    IllegalStateException differs = assertThrows(IllegalStateException.class, () -> UniForget.run(model, PROMPTS, other, out, null));
+    assertTrue(differs.getMessage().contains("beta"), differs.getMessage());
+    o.resume = true;
+    Recorder rec = new Recorder();
+    UniForget.run(model, PROMPTS, o, out, rec);
+    assertEquals(6, Files.readAllLines(out.resolve("mask/training_log.jsonl")).size(), "the log holds every step");
+    Map<String, float[]> a = TestModels.readAll(whole.resolve("mask/mask.safetensors")), b = TestModels.readAll(out.resolve("mask/mask.safetensors"));
+    assertEquals(a.keySet(), b.keySet());
+    for (String k : a.keySet()) assertEquals(0.0, TestModels.maxAbsDiff(a.get(k), b.get(k)), k + " differs after the resume");
+    assertEquals(Files.readString(whole.resolve("mask/training_log.jsonl")), Files.readString(out.resolve("mask/training_log.jsonl")));
+    assertFalse(Files.exists(MaskCheckpoint.dirFor(out)));
   }
 
   @Test
