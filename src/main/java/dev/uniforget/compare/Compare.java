@@ -78,6 +78,19 @@ public final class Compare {
   public static final List<String> ATTACK_COLUMNS = List.of("replication_after", "never_seen_replication_after", "concept_after",
       "concept_after_new_classes");
 
+  /**
+   * The papers' own headline numbers, for orientation only: other models, data and judges, so
+   * never comparable cell by cell with the table above (from ../shared/docs/method.md).
+   */
+  public static final List<String[]> PAPERS = List.of(
+      new String[] {"UniForget (arXiv 2512.09687)", "FLUX.1 schnell, a vision-language judge",
+          "Anime concept accuracy 68.7 -> 30.3 (beta 2) -> 16.3 (beta 5); COCO FID 32.0 -> 32.4 -> 38.9 (31.5 after retraining)"},
+      new String[] {"UniForget + Concept Ablation (its Table 2)", "FLUX.1 schnell, I2P nudity", "nudity rate 30.3% -> 17.4% (CA) -> 18.1% (CA + UniForget medium)"},
+      new String[] {"NeMo (Finding Dori's measurement)", "SD 1.4", "memorization rate 0.20, 0.99 under the embedding attack"},
+      new String[] {"Wanda / ConceptPrune (Finding Dori's measurement)", "SD 1.4", "memorization rate 0.00, 0.72 under the embedding attack"},
+      new String[] {"Adversarial fine-tuning (Finding Dori)", "SD 1.4", "memorization rate 0.02 under the attack"},
+      new String[] {"UCE when scaled (UniForget's Fig. 7)", "FLUX.1", "FID rises about 5-6x at 100-1000 erased concepts; UniForget's one run stays flat"});
+
   public static final List<String> COLUMNS = List.of("replication_rate", "target_nearest_is_own_share", "seed_collapse",
       "concept_rate", "fid", "kid", "alignment", "diversity_neutral");
 
@@ -316,6 +329,8 @@ public final class Compare {
     }
     sb.append("\nEvery value: the audit's estimate [95% bootstrap interval over prompts and seeds]; one run of each method"
         + " (one mask seed, one draw), so the intervals do not cover the methods' own randomness.\n");
+    sb.append("\nThe papers' own headline numbers, for orientation only (other models, data and judges):\n\n| method | setting | reported |\n|---|---|---|\n");
+    for (String[] p : PAPERS) sb.append("| ").append(p[0]).append(" | ").append(p[1]).append(" | ").append(p[2]).append(" |\n");
     return sb.toString();
   }
 
@@ -343,7 +358,10 @@ public final class Compare {
       for (String c : COLUMNS) sb.append("<td>").append(cell(r.metrics.get(c)));
       for (String c : ATTACK_COLUMNS) if (!r.underAttack.isEmpty()) sb.append("<td>").append(cell(r.underAttack.get(c)));
     }
-    return sb.append("</table><p>Estimates with 95% bootstrap intervals over prompts and seeds; one run of each method.</p>").toString();
+    sb.append("</table><p>Estimates with 95% bootstrap intervals over prompts and seeds; one run of each method.</p>");
+    sb.append("<h2>The papers' own numbers (orientation only: other models, data and judges)</h2><table><tr><th>method<th>setting<th>reported");
+    for (String[] p : PAPERS) sb.append("<tr><td>").append(esc(p[0])).append("<td>").append(esc(p[1])).append("<td>").append(esc(p[2]));
+    return sb.append("</table>").toString();
   }
 
   private static String esc(String s) {

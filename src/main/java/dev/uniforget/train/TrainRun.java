@@ -31,7 +31,7 @@ public final class TrainRun {
     try (NDManager root = NDManager.newBaseManager()) {
       Trainer trainer;
       if (resume) {
-        if (!Files.isDirectory(out.resolve(Trainer.CHECKPOINT))) {
+        if (!dev.uniforget.io.AtomicFiles.settledDirectory(out.resolve(Trainer.CHECKPOINT))) { // a replace killed midway is undone first
           throw new IllegalArgumentException("--resume: " + out + " has no checkpoint to continue");
         }
         WordTokenizer tok = WordTokenizer.load(out.resolve(Trainer.CHECKPOINT).resolve("tokenizer.json"));

@@ -83,7 +83,7 @@ public final class Trainer implements AutoCloseable {
   /** A new run in {@code runDir}; refuses a directory that already holds a checkpoint. */
   public static Trainer start(FlowModel model, TrainingSet data, TrainConfig cfg, Path runDir, NDManager root)
       throws IOException {
-    if (Files.exists(runDir.resolve(CHECKPOINT))) {
+    if (AtomicFiles.settledDirectory(runDir.resolve(CHECKPOINT)) || Files.exists(runDir.resolve(CHECKPOINT))) {
       throw new IOException(runDir + " already holds a checkpoint: continue it with --resume, or choose another --out");
     }
     return new Trainer(model, data, cfg, runDir, root);
