@@ -9,7 +9,9 @@ import dev.uniforget.model.FlowModel;
 import dev.uniforget.model.TextEncoding;
 import dev.uniforget.model.UnitMasks;
 import dev.uniforget.sampling.EulerSampler;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -163,6 +165,28 @@ public final class WenMitigation implements EulerSampler.PromptEdit {
     NDArray newPooled = m.create(pooled, pooledShape).concat(text.pooled().get(b + ":"), 0);
     stats.seconds += (System.nanoTime() - t0) / 1e9;
     return new TextEncoding(newStates, text.keyBias(), newPooled);
+  }
+
+  /**
+   * The mitigation a {@code --wen-target} option asks for: a number, or {@code neutral} (this
+   * model's mean first-step magnitude over {@code neutral}, 4 seeds each, said on stderr).
+   */
+  public static WenMitigation fromOption(String target, Path modelDir, List<String> neutral, int iterations, float lr) throws java.io.IOException {
+    Options w = new Options();
+    w.iterations = iterations;
+    w.learningRate = lr;
+    if (target.equals("neutral")) {
+      w.target = neutralMagnitude(modelDir, neutral, 4);
+      System.err.printf(java.util.Locale.ROOT, "wen target: %.4f, the mean first-step magnitude of %d neutral prompts x 4 seeds%n",
+          w.target, neutral.size());
+    } else {
+      try {
+        w.target = Double.parseDouble(target);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--wen-target: expected a number or 'neutral', found '" + target + "'");
+      }
+    }
+    return new WenMitigation(w);
   }
 
   /**

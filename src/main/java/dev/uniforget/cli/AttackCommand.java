@@ -74,6 +74,10 @@ final class AttackCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Seed of the attack's noise and t draws (default: ${DEFAULT-VALUE}).")
   long seed = 0;
 
+  @Option(names = "--wen-target", description = {"Attack the model under Wen et al.'s inference-time mitigation (on every generation,",
+      "as `audit --wen-target`): a number, or 'neutral' (this model's mean over the lab's neutral prompts)."})
+  String wenTarget;
+
   @Override
   public Integer call() throws Exception {
     AttackRun.Request r = new AttackRun.Request();
@@ -93,6 +97,11 @@ final class AttackCommand implements Callable<Integer> {
     o.neverSeen = neverSeen;
     o.conceptImages = conceptImages;
     o.resamples = resamples;
+    if (wenTarget != null) {
+      dev.uniforget.baselines.WenMitigation.Options d = new dev.uniforget.baselines.WenMitigation.Options();
+      o.promptEdit = dev.uniforget.baselines.WenMitigation.fromOption(wenTarget, model, dev.uniforget.lab.Lab.open(lab).manifest().prompts.neutral,
+          d.iterations, d.learningRate);
+    }
     AttackRun.Report rep;
     try (Progress.Bars bars = Progress.bars()) {
       rep = AttackRun.reuseOrRun(r, bars);

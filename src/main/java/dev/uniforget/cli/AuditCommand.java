@@ -82,22 +82,8 @@ final class AuditCommand implements Callable<Integer> {
     r.options.fidImages = fidImages;
     r.options.resamples = resamples;
     if (wenTarget != null) {
-      dev.uniforget.baselines.WenMitigation.Options w = new dev.uniforget.baselines.WenMitigation.Options();
-      w.iterations = wenIterations;
-      w.learningRate = wenLr;
-      if (wenTarget.equals("neutral")) {
-        List<String> neutral = r.neutral != null ? r.neutral : dev.uniforget.lab.Lab.open(lab).manifest().prompts.neutral;
-        w.target = dev.uniforget.baselines.WenMitigation.neutralMagnitude(modelDir, neutral, 4);
-        System.err.printf(java.util.Locale.ROOT, "wen target: %.4f, the mean first-step magnitude of %d neutral prompts x 4 seeds%n",
-            w.target, neutral.size());
-      } else {
-        try {
-          w.target = Double.parseDouble(wenTarget);
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("--wen-target: expected a number or 'neutral', found '" + wenTarget + "'");
-        }
-      }
-      r.options.promptEdit = new dev.uniforget.baselines.WenMitigation(w);
+      List<String> neutral = r.neutral != null ? r.neutral : dev.uniforget.lab.Lab.open(lab).manifest().prompts.neutral;
+      r.options.promptEdit = dev.uniforget.baselines.WenMitigation.fromOption(wenTarget, modelDir, neutral, wenIterations, wenLr);
     }
     AuditMetrics m;
     try (Progress.Bars bars = Progress.bars()) {
