@@ -45,7 +45,7 @@ public final class AdversarialDefence {
     public int rounds = 5;
     /** Fine-tuning steps per round. */
     public int steps = 40;
-    public float learningRate = 5e-5f;
+    public float learningRate = 1e-4f;
     /** Noisy copies per memorized image and step (and as many ordinary images). */
     public int batchSize = 4;
     /** Weight of the ordinary-data term. */
