@@ -34,8 +34,10 @@ class CrashSafetyTest {
   static Path lab;
   static Path model;
   static Path judge;
+  /** Wall times of the uninterrupted in-process runs: the kill moments are drawn over them. */
+  static long trainMs, judgeMs;
 
-  static final List<String> TRAIN = List.of("--steps", "120", "--batch-size", "8", "--checkpoint-every", "3", "--image-size", "16",
+  static final List<String> TRAIN = List.of("--steps", "300", "--batch-size", "8", "--checkpoint-every", "3", "--image-size", "16",
       "--hidden-size", "32", "--depth", "2", "--heads", "2", "--text-layers", "1", "--sample-steps", "2");
 
   @BeforeAll
@@ -47,28 +49,38 @@ class CrashSafetyTest {
     CliTest.assertOk(CliTest.run(build.toArray(String[]::new)), "lab build");
     List<String> train = new ArrayList<>(List.of("train", "--data", lab.toString(), "--out", shared.resolve("run").toString()));
     train.addAll(TRAIN);
+    long t0 = System.nanoTime();
     CliTest.assertOk(CliTest.run(train.toArray(String[]::new)), "train");
+    trainMs = (System.nanoTime() - t0) / 1_000_000;
     model = shared.resolve("run/model");
     judge = shared.resolve("judge");
+    t0 = System.nanoTime();
     CliTest.assertOk(CliTest.run("judge", "train", "--lab", lab.toString(), "--out", judge.toString(), "--quality-steps", "20",
         "--concept-steps", "20", "--descriptor-steps", "20"), "judge train");
+    judgeMs = (System.nanoTime() - t0) / 1_000_000;
   }
 
   /** Starts {@code uniforget ARGS} in a new JVM (the test's class path); output into {@code log}. */
   private static Process start(List<String> args, Path log) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dai.djl.offline=true",
-        "-Xmx1g", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        "-Xmx1g"));
+    // The same libtorch thread count as this JVM's reference runs: float sums differ with it.
+    String threads = System.getProperty("ai.djl.pytorch.num_threads");
+    if (threads != null) cmd.add("-Dai.djl.pytorch.num_threads=" + threads);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
     cmd.addAll(args);
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
   /**
    * Runs {@code next.get()} until a run exits by itself, killing the first {@code kills} runs at
-   * random moments in [{@code fromMs}, {@code toMs}); after every kill {@code check} looks at the
-   * disk. Returns the number of kills that landed (the run was still alive).
+   * random moments between 1 s after the start (the JVM still loading) and about the JVM start plus
+   * {@code workMs}, the in-process time of the same work; after every kill {@code check} looks at
+   * the disk. Returns the number of kills that landed (the run was still alive).
    */
-  private static int killAndRerun(java.util.function.Supplier<List<String>> next, int kills, long fromMs, long toMs, long seed, Path logs,
+  private static int killAndRerun(java.util.function.Supplier<List<String>> next, int kills, long workMs, long seed, Path logs,
       IOCheck check) throws Exception {
+    long fromMs = 1000, toMs = 1500 + workMs;
     SplittableRandom rng = new SplittableRandom(seed);
     int landed = 0;
     for (int attempt = 0; ; attempt++) {
@@ -136,7 +148,7 @@ class CrashSafetyTest {
       boolean resumable = names != null && Stream.of(names).anyMatch(n -> n.equals("checkpoint") || n.startsWith(".checkpoint.") && n.endsWith(".old"));
       return resumable ? resume : first;
     };
-    int landed = killAndRerun(next, 5, 2500, 9000, 11, shared.resolve("train_log"), check);
+    int landed = killAndRerun(next, 5, trainMs, 11, shared.resolve("train_log"), check);
     System.out.printf("CrashSafetyTest: train killed %d times%n", landed);
     assertTrue(landed >= 1, "at least one kill landed while training ran");
     assertEquals(Files.readString(model.resolve("config.json")), Files.readString(out.resolve("model/config.json")));
@@ -151,7 +163,9 @@ class CrashSafetyTest {
     List<String> args = List.of("forget", "--model", model.toString(), "--prompts", neutral.toString(), "--beta", "1", "--steps", "40",
         "--batch-size", "4", "--seeds-per-prompt", "1", "--sampler-steps", "2", "--timing-images", "2", "--checkpoint-every", "2");
     Path whole = shared.resolve("forget_whole");
+    long t0 = System.nanoTime();
     CliTest.assertOk(CliTest.run(with(args, "--out", whole.toString()).toArray(String[]::new)), "forget");
+    long forgetMs = (System.nanoTime() - t0) / 1_000_000;
     Path out = shared.resolve("forget_killed");
     IOCheck check = () -> {
       if (Files.exists(out)) {
@@ -161,7 +175,7 @@ class CrashSafetyTest {
       }
     };
     List<String> resume = with(args, "--out", out.toString(), "--resume");
-    int landed = killAndRerun(() -> resume, 4, 2500, 8000, 5, shared.resolve("forget_log"), check);
+    int landed = killAndRerun(() -> resume, 4, forgetMs, 5, shared.resolve("forget_log"), check);
     System.out.printf("CrashSafetyTest: forget killed %d times%n", landed);
     assertTrue(landed >= 1, "at least one kill landed");
     var a = dev.uniforget.model.TestModels.readAll(whole.resolve("mask/mask.safetensors"));
@@ -181,20 +195,22 @@ class CrashSafetyTest {
       if (Files.exists(judged)) assertTrue(Files.isRegularFile(judged.resolve("metrics.json")) && Files.isRegularFile(judged.resolve("provenance.json")));
     };
     List<String> j = with(judgeArgs, "--out", judged.toString());
-    int landed = killAndRerun(() -> j, 3, 2000, 7000, 7, shared.resolve("judge_log"), judgeCheck);
+    int landed = killAndRerun(() -> j, 3, judgeMs, 7, shared.resolve("judge_log"), judgeCheck);
     JsonNode a = Jsons.MAPPER.readTree(judge.resolve("metrics.json").toFile()), b = Jsons.MAPPER.readTree(judged.resolve("metrics.json").toFile());
     assertEquals(strip(a), strip(b), "the instruments' numbers equal the uninterrupted run's");
 
     List<String> auditArgs = List.of("audit", "--model", model.toString(), "--lab", lab.toString(), "--judge", judge.toString(), "--seeds", "2",
         "--fid-images", "8", "--resamples", "20");
     Path whole = shared.resolve("audit_whole");
+    long t0 = System.nanoTime();
     CliTest.assertOk(CliTest.run(with(auditArgs, "--out", whole.toString()).toArray(String[]::new)), "audit");
+    long auditMs = (System.nanoTime() - t0) / 1_000_000;
     Path audited = shared.resolve("audit_killed");
     IOCheck auditCheck = () -> {
       if (Files.exists(audited)) assertTrue(Files.isRegularFile(audited.resolve("metrics.json")) && Files.isRegularFile(audited.resolve("report.html")));
     };
     List<String> au = with(auditArgs, "--out", audited.toString());
-    landed += killAndRerun(() -> au, 3, 2000, 6000, 9, shared.resolve("audit_log"), auditCheck);
+    landed += killAndRerun(() -> au, 3, auditMs, 9, shared.resolve("audit_log"), auditCheck);
     System.out.printf("CrashSafetyTest: judge and audit killed %d times%n", landed);
     assertEquals(Jsons.MAPPER.readTree(whole.resolve("metrics.json").toFile()).get("headline"),
         Jsons.MAPPER.readTree(audited.resolve("metrics.json").toFile()).get("headline"));
@@ -205,8 +221,13 @@ class CrashSafetyTest {
   private static JsonNode strip(JsonNode n) {
     JsonNode c = n.deepCopy();
     if (c.isObject()) {
-      ((com.fasterxml.jackson.databind.node.ObjectNode) c).remove(List.of("seconds", "created"));
-      c.fields().forEachRemaining(e -> ((com.fasterxml.jackson.databind.node.ObjectNode) c).set(e.getKey(), strip(e.getValue())));
+      com.fasterxml.jackson.databind.node.ObjectNode o = (com.fasterxml.jackson.databind.node.ObjectNode) c;
+      List<String> names = new ArrayList<>();
+      o.fieldNames().forEachRemaining(names::add);
+      for (String k : names) {
+        if (k.contains("seconds") || k.equals("created")) o.remove(k);
+        else o.set(k, strip(o.get(k)));
+      }
     }
     return c;
   }
