@@ -43,6 +43,25 @@ class ParserFuzzTest {
     return Files.createTempDirectory(WORK, "in");
   }
 
+  /** Runs {@code body} on a fresh directory, deleted afterwards. */
+  private static void inFresh(dev.uniforget.io.IOConsumer<Path> body) throws IOException {
+    Path dir = fresh();
+    try {
+      body.accept(dir);
+    } finally {
+      clean(dir);
+    }
+  }
+
+  /** Runs {@code parse}; the contract's refusals (IOException, IllegalArgumentException) are fine, anything else is a crash. */
+  private static void refusedOrParsed(dev.uniforget.io.IOConsumer<Void> parse) throws IOException {
+    try {
+      parse.accept(null);
+    } catch (IOException | IllegalArgumentException expected) {
+      // refused with a clear error
+    }
+  }
+
   private static void clean(Path dir) {
     try {
       dev.uniforget.io.AtomicFiles.deleteRecursively(dir);
@@ -79,134 +98,72 @@ class ParserFuzzTest {
 
   @FuzzTest(maxDuration = "60s")
   void idx(byte[] data) throws IOException {
-    Path dir = fresh();
-    try {
+    inFresh(dir -> {
       Files.write(dir.resolve("train-images-idx3-ubyte"), data);
       Files.write(dir.resolve("train-labels-idx1-ubyte"), new byte[] {0, 0, 8, 1, 0, 0, 0, 1, 3});
-      try {
-        FashionMnist.load(dir, true);
-      } catch (IOException expected) {
-        // refused
-      }
-    } finally {
-      clean(dir);
-    }
+      refusedOrParsed(x -> FashionMnist.load(dir, true));
+    });
   }
 
   @FuzzTest(maxDuration = "60s")
   void metadataJsonl(byte[] data) throws IOException {
-    Path dir = fresh();
-    try {
+    inFresh(dir -> {
       ImageFolder.writePng(dir.resolve("a.png"), new float[16], 4);
       Files.write(dir.resolve(ImageFolder.METADATA_FILE), data);
-      try {
-        ImageFolder.load(dir, 4, 1);
-      } catch (IOException expected) {
-        // refused
-      }
-    } finally {
-      clean(dir);
-    }
+      refusedOrParsed(x -> ImageFolder.load(dir, 4, 1));
+    });
   }
 
   @FuzzTest(maxDuration = "60s")
   void png(byte[] data) throws IOException {
-    Path dir = fresh();
-    try {
+    inFresh(dir -> {
       Files.write(dir.resolve("a.png"), data);
       Files.writeString(dir.resolve(ImageFolder.METADATA_FILE), "{\"file_name\": \"a.png\", \"text\": \"a\"}\n");
-      for (int channels : new int[] {1, 3}) {
-        try {
-          ImageFolder.load(dir, 4, channels);
-        } catch (IOException expected) {
-          // refused
-        }
-      }
-    } finally {
-      clean(dir);
-    }
+      refusedOrParsed(x -> ImageFolder.load(dir, 4, 1));
+      refusedOrParsed(x -> ImageFolder.load(dir, 4, 3));
+    });
   }
 
   @FuzzTest(maxDuration = "60s")
   void modelConfig(byte[] data) throws IOException {
-    Path dir = fresh();
-    try {
+    inFresh(dir -> {
       Path f = Files.write(dir.resolve("config.json"), data);
-      try {
-        Jsons.readInput(f, ModelConfig.class).validate();
-      } catch (IOException | IllegalArgumentException expected) {
-        // refused
-      }
-    } finally {
-      clean(dir);
-    }
+      refusedOrParsed(x -> Jsons.readInput(f, ModelConfig.class).validate());
+    });
   }
 
   @FuzzTest(maxDuration = "60s")
   void tokenizer(byte[] data) throws IOException {
-    Path dir = fresh();
-    try {
+    inFresh(dir -> {
       Path f = Files.write(dir.resolve("tokenizer.json"), data);
-      try {
-        WordTokenizer t = WordTokenizer.load(f);
-        t.encode("a photo of a bag");
-      } catch (IOException | IllegalArgumentException expected) {
-        // refused
-      }
-    } finally {
-      clean(dir);
-    }
+      refusedOrParsed(x -> WordTokenizer.load(f).encode("a photo of a bag"));
+    });
   }
 
   @FuzzTest(maxDuration = "60s")
   void labManifest(byte[] data) throws IOException {
-    Path dir = fresh();
-    try {
+    inFresh(dir -> {
       Files.write(dir.resolve("manifest.json"), data);
-      try {
-        LabManifest.read(dir);
-      } catch (IOException | IllegalArgumentException expected) {
-        // refused
-      }
+      refusedOrParsed(x -> LabManifest.read(dir));
       dev.uniforget.lab.LabCheck.check(dir); // lists problems, never throws
-    } finally {
-      clean(dir);
-    }
+    });
   }
 
   @FuzzTest(maxDuration = "60s")
   void promptFile(byte[] data) throws IOException {
-    Path dir = fresh();
-    try {
+    inFresh(dir -> {
       Path f = Files.write(dir.resolve("prompts.txt"), data);
-      try {
-        PromptFile.read(f);
-      } catch (IOException expected) {
-        // refused
-      }
-      try {
-        dev.uniforget.unlearn.ConceptAblation.readPairs(f);
-      } catch (IOException expected) {
-        // refused
-      }
-    } finally {
-      clean(dir);
-    }
+      refusedOrParsed(x -> PromptFile.read(f));
+      refusedOrParsed(x -> dev.uniforget.unlearn.ConceptAblation.readPairs(f));
+    });
   }
 
   @FuzzTest(maxDuration = "60s")
   void maskFile(byte[] data) throws IOException {
-    Path dir = fresh();
-    try {
+    inFresh(dir -> {
       Files.createDirectories(dir.resolve(ForgetRun.MASK));
       Files.write(dir.resolve(ForgetRun.MASK).resolve(ForgetRun.MASK_FILE), data);
-      try {
-        ForgetRun.readKeep(dir);
-      } catch (IOException expected) {
-        // refused
-      }
-    } finally {
-      clean(dir);
-    }
+      refusedOrParsed(x -> ForgetRun.readKeep(dir));
+    });
   }
 }
