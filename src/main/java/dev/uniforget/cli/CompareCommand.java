@@ -89,6 +89,10 @@ final class CompareCommand implements Callable<Integer> {
   @Option(names = "--resamples", description = "Audit bootstrap resamples (default: ${DEFAULT-VALUE}).")
   int resamples = 1000;
 
+  @Option(names = "--scaling", split = ",", description = {"Prompt counts k: ConceptPrune, NeMo and Concept Ablation again, told only the first k",
+      "memorized prompts (pairs), each audited (OUT/scaling/METHOD_k): forgetting and quality against the count (default: none)."})
+  List<Integer> scaling = List.of();
+
   @Option(names = "--attack", description = "Also run `uniforget attack` on every method's model: the \"under attack\" columns.")
   boolean attack;
 
@@ -133,6 +137,8 @@ final class CompareCommand implements Callable<Integer> {
     r.audit.seeds = seeds;
     r.audit.fidImages = fidImages;
     r.audit.resamples = resamples;
+    for (Integer k : scaling) if (k == null || k < 1) throw new IllegalArgumentException("--scaling: expected counts >= 1, found " + scaling);
+    r.scaling = scaling;
     if (attack) {
       r.attack = new dev.uniforget.attack.AttackRun.Options();
       r.attack.attack.steps = attackSteps;

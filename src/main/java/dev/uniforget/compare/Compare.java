@@ -91,6 +91,9 @@ public final class Compare {
       new String[] {"Adversarial fine-tuning (Finding Dori)", "SD 1.4", "memorization rate 0.02 under the attack"},
       new String[] {"UCE when scaled (UniForget's Fig. 7)", "FLUX.1", "FID rises about 5-6x at 100-1000 erased concepts; UniForget's one run stays flat"});
 
+  /** The directory of the scaling runs, {@code OUT/scaling/METHOD_k}. */
+  public static final String SCALING = "scaling";
+
   public static final List<String> COLUMNS = List.of("replication_rate", "target_nearest_is_own_share", "seed_collapse",
       "concept_rate", "fid", "kid", "alignment", "diversity_neutral");
 
@@ -114,6 +117,8 @@ public final class Compare {
     public dev.uniforget.audit.Audit.Options audit = new dev.uniforget.audit.Audit.Options();
     /** The embedding attacks on every method's model ("under attack" columns), or null for none. */
     public AttackRun.Options attack;
+    /** Prompt counts k: the targeted methods again, told only the first k memorized prompts (pairs). */
+    public List<Integer> scaling = List.of();
   }
 
   private Compare() {}
@@ -177,21 +182,7 @@ public final class Compare {
             underAttack(r, rows, ForgetRun.model(edit), dir, null, progress, log);
           }
         }
-        case CONCEPTPRUNE -> {
-          BaselineRun.Report b = reuseOrRun(edit, ConceptPrune.provenance(r.model, r.memorizedPrompts, r.conceptPrune), log,
-              () -> ConceptPrune.run(r.model, r.memorizedPrompts, r.conceptPrune, edit, progress));
-          rows.add(row(m, b.setting, String.format(Locale.ROOT, "%,d fc2 weights zeroed (%.2f%%)", b.zeroedWeightsTotal, 100 * b.zeroedShare),
-              audit(r, BaselineRun.model(edit), dir.resolve("audit"), original, null, progress, log), b.localisationSeconds, 0));
-          underAttack(r, rows, BaselineRun.model(edit), dir, null, progress, log);
-        }
-        case NEMO -> {
-          BaselineRun.Report b = reuseOrRun(edit, NeMo.provenance(r.model, r.memorizedPrompts, r.neutralPrompts, r.nemo), log,
-              () -> NeMo.run(r.model, r.memorizedPrompts, r.neutralPrompts, r.nemo, edit, progress));
-          rows.add(row(m, b.setting, b.details.get("neurons_off_union") + " of " + b.details.get("neurons_in_model") + " text-value neurons off; "
-              + b.details.get("found_prompts") + " of " + b.details.get("flagged_prompts") + " flagged prompts found",
-              audit(r, BaselineRun.model(edit), dir.resolve("audit"), original, null, progress, log), b.localisationSeconds, 0));
-          underAttack(r, rows, BaselineRun.model(edit), dir, null, progress, log);
-        }
+        case CONCEPTPRUNE, NEMO -> rows.add(targeted(r, m, r.model, r.memorizedPrompts, r.pairs, dir, original, progress, log));
         case WEN -> {
           WenMitigation.Options w = r.wen.copy(); // the request stays as given
           if (Double.isNaN(w.target)) w.target = WenMitigation.neutralMagnitude(r.model, r.neutralPrompts, 4);
@@ -204,12 +195,7 @@ public final class Compare {
         case ABLATE, UNIFORGET_THEN_ABLATE -> {
           Path base = m == Method.ABLATE ? r.model : ForgetRun.model(uniforget);
           if (m == Method.UNIFORGET_THEN_ABLATE) forget(r, r.model, uniforget, progress, log);
-          BaselineRun.Report b = reuseOrRun(edit, ConceptAblation.provenance(base, r.pairs, r.ablate), log,
-              () -> ConceptAblation.run(base, r.pairs, r.ablate, edit, progress));
-          rows.add(row(m, b.setting, b.details.get("trained_parameters") + " parameters fine-tuned (" + b.details.get("weights") + "), "
-              + b.details.get("steps") + " steps", audit(r, BaselineRun.model(edit), dir.resolve("audit"), original, null, progress, log),
-              b.localisationSeconds, 0));
-          underAttack(r, rows, BaselineRun.model(edit), dir, null, progress, log);
+          rows.add(targeted(r, m, base, r.memorizedPrompts, r.pairs, dir, original, progress, log));
         }
         case ABLATE_THEN_UNIFORGET -> {
           reuseOrRun(ablated, ConceptAblation.provenance(r.model, r.pairs, r.ablate), log,
@@ -221,6 +207,17 @@ public final class Compare {
         }
       }
     }
+    // Fig. 7 analogue: the targeted methods told only the first k prompts (pairs), beside UniForget's one run.
+    for (int k : r.scaling) {
+      for (Method m : r.methods) {
+        if (m != Method.CONCEPTPRUNE && m != Method.NEMO && m != Method.ABLATE) continue;
+        List<String> mem = r.memorizedPrompts == null ? null : r.memorizedPrompts.subList(0, Math.min(k, r.memorizedPrompts.size()));
+        List<ConceptAblation.Pair> pairs = r.pairs.subList(0, Math.min(k, r.pairs.size()));
+        Row row = targeted(r, m, r.model, mem, pairs, r.out.resolve(SCALING).resolve(m.dir() + "_" + k), original, progress, log);
+        row.method = m.cli + " @" + (m == Method.ABLATE ? pairs.size() : mem.size());
+        rows.add(row);
+      }
+    }
     String md = table(rows);
     AtomicFiles.writeDirectoryAtomically(r.out.resolve("table"), true, tmp -> {
       Jsons.MAPPER.writeValue(tmp.resolve("compare.json").toFile(), rows);
@@ -228,6 +225,39 @@ public final class Compare {
       Files.writeString(tmp.resolve("compare.html"), html(rows), StandardCharsets.UTF_8);
     });
     return rows;
+  }
+
+  /**
+   * A targeted method (ConceptPrune or NeMo told {@code memorized}, Concept Ablation told
+   * {@code pairs}) on {@code base}, in {@code dir}/{edit,audit[,attack]}: its row.
+   */
+  private static Row targeted(Request r, Method m, Path base, List<String> memorized, List<ConceptAblation.Pair> pairs, Path dir,
+      AuditMetrics original, ProgressSink progress, Consumer<String> log) throws IOException {
+    Path edit = dir.resolve("edit");
+    BaselineRun.Report b;
+    String changed;
+    switch (m) {
+      case CONCEPTPRUNE -> {
+        b = reuseOrRun(edit, ConceptPrune.provenance(base, memorized, r.conceptPrune), log,
+            () -> ConceptPrune.run(base, memorized, r.conceptPrune, edit, progress));
+        changed = String.format(Locale.ROOT, "%,d fc2 weights zeroed (%.2f%%)", b.zeroedWeightsTotal, 100 * b.zeroedShare);
+      }
+      case NEMO -> {
+        b = reuseOrRun(edit, NeMo.provenance(base, memorized, r.neutralPrompts, r.nemo), log,
+            () -> NeMo.run(base, memorized, r.neutralPrompts, r.nemo, edit, progress));
+        changed = b.details.get("neurons_off_union") + " of " + b.details.get("neurons_in_model") + " text-value neurons off; "
+            + b.details.get("found_prompts") + " of " + b.details.get("flagged_prompts") + " flagged prompts found";
+      }
+      case ABLATE, UNIFORGET_THEN_ABLATE -> {
+        b = reuseOrRun(edit, ConceptAblation.provenance(base, pairs, r.ablate), log, () -> ConceptAblation.run(base, pairs, r.ablate, edit, progress));
+        changed = b.details.get("trained_parameters") + " parameters fine-tuned (" + b.details.get("weights") + "), " + b.details.get("steps") + " steps";
+      }
+      default -> throw new IllegalArgumentException(m.cli + " is not a targeted method");
+    }
+    Row row = row(m, b.setting, changed, audit(r, BaselineRun.model(edit), dir.resolve("audit"), original, null, progress, log), b.localisationSeconds, 0);
+    List<Row> one = new ArrayList<>(List.of(row));
+    underAttack(r, one, BaselineRun.model(edit), dir, null, progress, log);
+    return row;
   }
 
   /** The baseline output in {@code dir} when its provenance matches, else runs it. */

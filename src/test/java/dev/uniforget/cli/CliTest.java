@@ -344,17 +344,22 @@ class CliTest {
         "--ablate-pairs", pairs, "--forget-steps", "2", "--forget-batch-size", "4", "--seeds-per-prompt", "1", "--timing-images", "2",
         "--detector-seeds", "2", "--ablate-steps", "2", "--anchor-images", "1", "--seeds", "2", "--fid-images", "2", "--resamples", "20",
         "--attack", "--attack-steps", "2", "--attack-snapshots", "0,2", "--attack-seeds", "2", "--attack-never-seen", "1",
-        "--attack-concept-images", "1");
+        "--attack-concept-images", "1", "--scaling", "1");
     long t0 = System.nanoTime();
     Result r = run(args);
     assertOk(r, "compare");
     System.out.printf("CliTest: compare of 10 methods in %.1f s%n", (System.nanoTime() - t0) / 1e9);
     JsonNode rows = json(out.resolve("table/compare.json"));
-    assertEquals(10, rows.size());
+    assertEquals(10 + 3, rows.size(), "ten methods and the three targeted ones told one prompt");
     for (JsonNode row : rows) {
       assertTrue(row.get("metrics").has("replication_rate") && row.get("metrics").has("fid"), row.toString());
-      assertTrue(Files.isRegularFile(out.resolve(row.get("method").asText().replace("+", "_then_")).resolve("audit/metrics.json")), row.toString());
+      String method = row.get("method").asText();
+      Path dir = method.contains(" @") ? out.resolve("scaling").resolve(method.replace(" @", "_")) : out.resolve(method.replace("+", "_then_"));
+      assertTrue(Files.isRegularFile(dir.resolve("audit/metrics.json")), row.toString());
     }
+    assertEquals(List.of("conceptprune @1", "nemo @1", "ablate @1"), List.of(rows.get(10).get("method").asText(), rows.get(11).get("method").asText(),
+        rows.get(12).get("method").asText()));
+    assertTrue(rows.get(10).get("told").asText().contains("(1)"), rows.get(10).toString());
     assertTrue(rows.get(6).get("extra_seconds_per_image").asDouble() > 0, "wen costs time at every generation: " + rows.get(6));
     assertTrue(rows.get(4).get("told").asText().contains("memorized prompts"), rows.get(4).toString());
     assertTrue(Files.readString(out.resolve("table/compare.html")).contains("<table>"));
