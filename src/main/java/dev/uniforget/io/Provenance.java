@@ -80,8 +80,11 @@ public final class Provenance {
 
   private static final String SHA256 = "sha256:";
   private static final Pattern HASH = Pattern.compile("sha256:[0-9a-f]{64}");
-  /** Temporaries of {@link AtomicFiles}: ".NAME.&lt;8 hex&gt;.tmp" (being written) or ".old" (backup). */
-  private static final Pattern ATOMIC_TEMP = Pattern.compile("\\..+\\.[0-9a-f]{8}\\.(tmp|old)");
+  /**
+   * Temporaries of {@link AtomicFiles}: ".NAME.[PID-]&lt;8 hex&gt;.tmp" (being written) or ".old"
+   * (backup), and the lock files of {@link OutputLock} (".NAME.lock"): never content.
+   */
+  private static final Pattern ATOMIC_TEMP = Pattern.compile("\\..+\\.(?:\\d+-)?[0-9a-f]{8}\\.(tmp|old)|\\..+\\.lock");
   private static final String PROJECT_CLASSES = "dev/uniforget/";
   /** Starts a directory's hashed stream, so that no directory hashes like a file (an empty one like an empty file). */
   private static final byte[] TREE_HEADER = "uniforget-tree/1\n".getBytes(StandardCharsets.US_ASCII);

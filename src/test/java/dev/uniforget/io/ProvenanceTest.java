@@ -149,6 +149,7 @@ class ProvenanceTest {
     assertTrue(Provenance.isAtomicTemp(seen[0]), seen[0].toString());
     assertFalse(Provenance.isAtomicTemp(target));
     assertFalse(Provenance.isAtomicTemp(Path.of(".hidden.tmp")));
+    assertTrue(Provenance.isAtomicTemp(OutputLock.lockFile(target)), "a lock file is never content");
   }
 
   @Test
