@@ -50,11 +50,23 @@ public final class AtomicFiles {
             }
             fsync(tmp);
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (java.nio.file.FileSystemException e) {
+            deleteQuietly(tmp, e);
+            throw cannotWrite(abs, e);
         } catch (IOException | RuntimeException | Error e) {
             deleteQuietly(tmp, e);
             throw e;
         }
         fsyncDirectory(dir);
+    }
+
+    /**
+     * A file-system refusal (read-only, full, no permission) as an error that names the output and
+     * the reason in words; nothing of the output was written.
+     */
+    static IOException cannotWrite(Path target, java.nio.file.FileSystemException e) {
+        String reason = e.getReason() != null ? e.getReason() : e.getClass().getSimpleName().replace("Exception", "");
+        return new IOException("cannot write " + target + ": " + reason + " (a read-only or full disk, or no permission?); nothing was written", e);
     }
 
     /** Same as {@link #writeDirectoryAtomically(Path, boolean, IOConsumer)} with replacement allowed. */
@@ -78,11 +90,15 @@ public final class AtomicFiles {
         if (parent == null || abs.getFileName() == null) {
             throw new IOException("cannot write directory atomically to " + finalDir + ": it has no parent");
         }
-        Files.createDirectories(parent);
-        settle(abs);
-        checkTarget(abs, replaceExisting);
         Path tmp = siblingTemp(abs, "tmp");
-        Files.createDirectory(tmp);
+        try {
+            Files.createDirectories(parent);
+            settle(abs);
+            checkTarget(abs, replaceExisting);
+            Files.createDirectory(tmp);
+        } catch (java.nio.file.FileSystemException e) {
+            throw cannotWrite(abs, e);
+        }
         try {
             fillTempDir.accept(tmp);
             fsyncTree(tmp);
@@ -92,6 +108,9 @@ public final class AtomicFiles {
             } else {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
             }
+        } catch (java.nio.file.FileSystemException e) {
+            deleteQuietly(tmp, e);
+            throw cannotWrite(abs, e);
         } catch (IOException | RuntimeException | Error e) {
             deleteQuietly(tmp, e);
             throw e;

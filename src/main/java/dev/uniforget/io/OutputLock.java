@@ -40,14 +40,14 @@ public final class OutputLock implements AutoCloseable {
     Path file = lockFile(out);
     try {
       Files.createDirectories(file.getParent());
-    } catch (IOException e) {
-      throw new IOException("cannot create the output's parent " + file.getParent() + ": " + e.getMessage(), e);
+    } catch (java.nio.file.FileSystemException e) {
+      throw AtomicFiles.cannotWrite(out, e);
     }
     FileChannel ch;
     try {
       ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    } catch (IOException e) {
-      throw new IOException("cannot write beside " + out + " (lock file " + file + "): " + e.getMessage(), e);
+    } catch (java.nio.file.FileSystemException e) {
+      throw AtomicFiles.cannotWrite(out, e);
     }
     FileLock l;
     try {

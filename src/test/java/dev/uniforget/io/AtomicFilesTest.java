@@ -238,4 +238,34 @@ class AtomicFilesTest {
             assertTrue(Files.exists(again.file()), "released on close, free to take again");
         }
     }
+
+    /** {@code chattr +i} (immutable, even for root): a read-only disk where the test can make one; false where it cannot. */
+    private static boolean immutable(Path dir, boolean on) throws IOException, InterruptedException {
+        try {
+            Process p = new ProcessBuilder("chattr", on ? "+i" : "-i", dir.toString()).redirectErrorStream(true).start();
+            return p.waitFor() == 0;
+        } catch (IOException e) {
+            return false; // no chattr here
+        }
+    }
+
+    @Test
+    void aReadOnlyOutputDiskIsAClearErrorAndLeavesNothing() throws Exception {
+        Path ro = Files.createDirectory(dir.resolve("ro"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(immutable(ro, true), "chattr +i is not available here");
+        try {
+            IOException e = assertThrows(IOException.class,
+                    () -> AtomicFiles.writeDirectoryAtomically(ro.resolve("out"), false, tmp -> Files.writeString(tmp.resolve("a"), "x")));
+            assertTrue(e.getMessage().contains("cannot write " + ro.resolve("out")) && e.getMessage().contains("read-only or full disk"), e.getMessage());
+            e = assertThrows(IOException.class, () -> AtomicFiles.writeAtomically(ro.resolve("f.json"), tmp -> Files.writeString(tmp, "x")));
+            assertTrue(e.getMessage().contains("cannot write " + ro.resolve("f.json")), e.getMessage());
+            e = assertThrows(IOException.class, () -> OutputLock.acquire(ro.resolve("run")));
+            assertTrue(e.getMessage().contains("cannot write " + ro.resolve("run")), e.getMessage());
+            try (Stream<Path> left = Files.list(ro)) {
+                assertEquals(0, left.count(), "nothing written");
+            }
+        } finally {
+            immutable(ro, false);
+        }
+    }
 }
