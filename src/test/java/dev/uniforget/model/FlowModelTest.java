@@ -235,4 +235,23 @@ class FlowModelTest {
     e = assertThrows(IllegalArgumentException.class, () -> new FlowModel(config, tok, empty));
     assertTrue(e.getMessage().contains("text.tok_emb"), e.getMessage());
   }
+
+  @Test
+  void aPromptLongerThanTheModelReadsIsSaidOnceNotCutSilently() {
+    java.io.PrintStream old = System.err;
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    try (NDManager root = NDManager.newBaseManager()) {
+      WordTokenizer tok = TestModels.tokenizer(); // reads 6 words
+      FlowModel model = FlowModel.initialize(TestModels.tinyConfig(tok), tok, root, 1);
+      String longPrompt = "a red square a blue circle on green grass dark light";
+      System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+      model.tokenize(root, longPrompt, "dark");
+      model.tokenize(root, longPrompt);
+    } finally {
+      System.setErr(old);
+    }
+    String said = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(said.contains("has 11 words; the model reads the first 6"), said);
+    assertEquals(1, said.split("warning:", -1).length - 1, "said once: " + said);
+  }
 }
