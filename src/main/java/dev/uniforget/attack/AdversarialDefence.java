@@ -136,9 +136,10 @@ public final class AdversarialDefence {
           double al = 0;
           for (double v : lastLoss) al += v / lastLoss.length;
           attackLoss.add(al);
-          float[] st = rows.states().get(rows.states().size() - 1), po = rows.pooled().get(rows.pooled().size() - 1);
-          Shape ss = rows.statesShape();
-          int kb = rows.keyBias().length / n, d = (int) ss.get(2);
+          int b = o.batchSize, rowsAdv = n * b;
+          int[] rowOf = new int[rowsAdv]; // noisy copy r belongs to memorized image r / b
+          for (int r = 0; r < rowsAdv; r++) rowOf[r] = r / b;
+          EulerSampler.Conditioning found = rows.conditioning(model, rows.states().size() - 1, rowOf);
           // 2. Fine-tune: the found embeddings toward the surrogates, the neutral prompts kept.
           trained.setRequiresGradient(true);
           l.phase("defence round " + (round + 1) + "/" + o.rounds + ": fine-tune", o.steps);
@@ -146,7 +147,6 @@ public final class AdversarialDefence {
             for (int step = 0; step < o.steps; step++, globalStep++) {
               double[] parts = new double[2];
               TrainingStep.run("adversarial defence", globalStep, o.seed ^ 0xDEF, trained, adam, o.learningRate, 0f, root, (m, rng) -> {
-                int b = o.batchSize, rowsAdv = n * b;
                 float[] xt = new float[2 * rowsAdv * numel], v = new float[2 * rowsAdv * numel], t = new float[2 * rowsAdv], e = new float[numel];
                 String[] keepPrompts = new String[rowsAdv];
                 for (int r = 0; r < 2 * rowsAdv; r++) {
@@ -165,19 +165,12 @@ public final class AdversarialDefence {
                     v[r * numel + j] = e[j] - x0[j];
                   }
                 }
-                float[] sAdv = new float[rowsAdv * (int) (ss.get(1) * d)], pAdv = new float[rowsAdv * d], kAdv = new float[rowsAdv * kb];
-                int per = (int) (ss.get(1) * d);
-                for (int r = 0; r < rowsAdv; r++) {
-                  System.arraycopy(st, (r / b) * per, sAdv, r * per, per);
-                  System.arraycopy(po, (r / b) * d, pAdv, r * d, d);
-                  System.arraycopy(rows.keyBias(), (r / b) * kb, kAdv, r * kb, kb);
-                }
                 NDArray x = m.create(xt, new Shape(2 * rowsAdv, c, size, size)), target = m.create(v, new Shape(2 * rowsAdv, c, size, size));
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                   TextEncoding keepText = model.encodeText(model.tokenize(m, keepPrompts));
-                  TextEncoding text = new TextEncoding(m.create(sAdv, new Shape(rowsAdv, ss.get(1), d)).concat(keepText.states(), 0),
-                      m.create(kAdv, new Shape(rowsAdv, 1, 1, kb)).concat(keepText.keyBias(), 0),
-                      m.create(pAdv, new Shape(rowsAdv, d)).concat(keepText.pooled(), 0));
+                  TextEncoding attackRows = found.encode(m, 0, rowsAdv, false);
+                  TextEncoding text = new TextEncoding(attackRows.states().concat(keepText.states(), 0), attackRows.keyBias().concat(keepText.keyBias(), 0),
+                      attackRows.pooled().concat(keepText.pooled(), 0));
                   NDList out2 = model.velocity(x, t, text, UnitMasks.NONE).sub(target).square().split(2, 0);
                   NDArray adv = out2.get(0).mean(), kept = out2.get(1).mean();
                   NDArray total = adv.add(Layers.scale(kept, o.keep));

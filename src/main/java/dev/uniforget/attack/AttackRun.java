@@ -255,7 +255,7 @@ public final class AttackRun {
     rep.model = r.model.toString();
     rep.lab = r.lab.toString();
     rep.instruments = r.instruments.toString();
-    rep.options = prov.options().entrySet().stream().collect(LinkedHashMap::new, (m, e) -> m.put(e.getKey(), e.getValue()), Map::putAll);
+    rep.options = new LinkedHashMap<>(prov.options());
     Map<String, List<List<float[]>>> grids = new LinkedHashMap<>();
     try (NDManager root = NDManager.newBaseManager(); FlowModel model = ModelDir.load(r.model, root);
         Instruments inst = Instruments.load(r.instruments, root)) {
@@ -375,23 +375,11 @@ public final class AttackRun {
       List<String> neutral = man.prompts.neutral.subList(0, Math.min(o.neutralPrompts, man.prompts.neutral.size()));
       if (neutral.isEmpty()) throw new IOException(lab.dir() + ": no neutral prompts (the seed-collapse reference)");
       p.phase("attack: neutral samples", (long) neutral.size() * o.seeds);
-      List<String> flat = new ArrayList<>();
-      long[] seeds = new long[neutral.size() * o.seeds];
-      for (int q = 0; q < neutral.size(); q++) {
-        for (int j = 0; j < o.seeds; j++) {
-          flat.add(neutral.get(q));
-          seeds[q * o.seeds + j] = j;
-        }
-      }
-      float[][] raw = EulerSampler.sample(model, root, flat, seeds, s, UnitMasks.NONE, o.batchSize, p::step, null, o.promptEdit);
+      List<List<float[]>> rows = EulerSampler.rows(model, root, neutral, o.seeds, 0, s, o.batchSize, p::step, o.promptEdit);
       p.end();
       double sum = 0;
-      for (int q = 0; q < neutral.size(); q++) {
-        List<float[]> row = new ArrayList<>();
-        for (int j = 0; j < o.seeds; j++) row.add(ImageGrid.toUnit(raw[q * o.seeds + j]));
-        sum += Diversity.meanPairwiseL2(row);
-      }
-      neutralDiversity = sum / neutral.size();
+      for (List<float[]> row : rows) sum += Diversity.meanPairwiseL2(row);
+      neutralDiversity = sum / rows.size();
     }
 
     Map<String, Object> calibration() {

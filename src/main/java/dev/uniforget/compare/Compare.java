@@ -159,7 +159,7 @@ public final class Compare {
     List<Row> rows = new ArrayList<>();
     if (r.methods.contains(Method.ORIGINAL)) {
       rows.add(row(Method.ORIGINAL, "-", "nothing", original, Double.NaN, 0));
-      underAttack(r, rows, r.model, r.out.resolve(Method.ORIGINAL.dir()), null, progress, log);
+      underAttack(r, last(rows), r.model, r.out.resolve(Method.ORIGINAL.dir()), null, progress, log);
     }
     Path uniforget = r.out.resolve(Method.UNIFORGET.dir()).resolve("edit");
     Path ablated = r.out.resolve(Method.ABLATE.dir()).resolve("edit");
@@ -173,13 +173,13 @@ public final class Compare {
           if (m == Method.UNIFORGET) {
             rows.add(row(m, "neutral prompts (" + r.neutralPrompts.size() + ")", shares(f), audit(r, ForgetRun.model(uniforget),
                 dir.resolve("audit"), original, null, progress, log), Double.NaN, 0));
-            underAttack(r, rows, ForgetRun.model(uniforget), dir, null, progress, log);
+            underAttack(r, last(rows), ForgetRun.model(uniforget), dir, null, progress, log);
           } else {
             RandomControl.Choice choice = m == Method.RANDOM ? RandomControl.Choice.RANDOM : RandomControl.Choice.SMALLEST_MAGNITUDE;
             ForgetRun.Report c = control(r, uniforget, edit, choice, log);
             rows.add(row(m, "the uniforget mask's unit counts", shares(c), audit(r, ForgetRun.model(edit), dir.resolve("audit"), original, null,
                 progress, log), Double.NaN, 0));
-            underAttack(r, rows, ForgetRun.model(edit), dir, null, progress, log);
+            underAttack(r, last(rows), ForgetRun.model(edit), dir, null, progress, log);
           }
         }
         case CONCEPTPRUNE, NEMO -> rows.add(targeted(r, m, r.model, r.memorizedPrompts, r.pairs, dir, original, progress, log));
@@ -190,7 +190,7 @@ public final class Compare {
           double extra = a.mitigation == null ? Double.NaN : ((Number) a.mitigation.get("extra_seconds_per_image")).doubleValue();
           rows.add(row(m, String.format(Locale.ROOT, "a magnitude target (%.3f, the neutral prompts' mean)", w.target), "no weights; every generation",
               a, Double.NaN, extra));
-          underAttack(r, rows, r.model, dir, new WenMitigation(w), progress, log);
+          underAttack(r, last(rows), r.model, dir, new WenMitigation(w), progress, log);
         }
         case ABLATE, UNIFORGET_THEN_ABLATE -> {
           Path base = m == Method.ABLATE ? r.model : ForgetRun.model(uniforget);
@@ -203,7 +203,7 @@ public final class Compare {
           ForgetRun.Report f = forget(r, BaselineRun.model(ablated), edit, progress, log);
           rows.add(row(m, "pairs (" + r.pairs.size() + "), then neutral prompts", "ablation, then " + shares(f),
               audit(r, ForgetRun.model(edit), dir.resolve("audit"), original, null, progress, log), Double.NaN, 0));
-          underAttack(r, rows, ForgetRun.model(edit), dir, null, progress, log);
+          underAttack(r, last(rows), ForgetRun.model(edit), dir, null, progress, log);
         }
       }
     }
@@ -255,8 +255,7 @@ public final class Compare {
       default -> throw new IllegalArgumentException(m.cli + " is not a targeted method");
     }
     Row row = row(m, b.setting, changed, audit(r, BaselineRun.model(edit), dir.resolve("audit"), original, null, progress, log), b.localisationSeconds, 0);
-    List<Row> one = new ArrayList<>(List.of(row));
-    underAttack(r, one, BaselineRun.model(edit), dir, null, progress, log);
+    underAttack(r, row, BaselineRun.model(edit), dir, null, progress, log);
     return row;
   }
 
@@ -297,10 +296,14 @@ public final class Compare {
   }
 
   /**
-   * With {@code r.attack} set: the embedding attacks on the last row's model (in {@code dir/attack},
+   * With {@code r.attack} set: the embedding attacks on {@code row}'s model (in {@code dir/attack},
    * reused when it matches) and its "under attack" values on the row.
    */
-  private static void underAttack(Request r, List<Row> rows, Path model, Path dir, WenMitigation wen, ProgressSink progress,
+  private static Row last(List<Row> rows) {
+    return rows.get(rows.size() - 1);
+  }
+
+  private static void underAttack(Request r, Row row, Path model, Path dir, WenMitigation wen, ProgressSink progress,
       Consumer<String> log) throws IOException {
     if (r.attack == null) return;
     AttackRun.Request a = new AttackRun.Request();
@@ -312,7 +315,6 @@ public final class Compare {
     a.options.promptEdit = wen;
     if (Files.isDirectory(a.out)) log.accept("reusing " + a.out);
     AttackRun.Report rep = AttackRun.reuseOrRun(a, progress);
-    Row row = rows.get(rows.size() - 1);
     for (String k : ATTACK_COLUMNS) {
       Object v = rep.headline.get(k);
       Interval i = v instanceof Interval iv ? iv : v instanceof Map<?, ?> map ? Jsons.MAPPER.convertValue(map, Interval.class) : null;

@@ -62,6 +62,7 @@ public final class MaskTrainer {
   public static List<StepLog> train(FlowModel model, NeutralPool pool, MaskLogits logits, ForgetConfig cfg, NDManager root,
       Listener listener, MaskCheckpoint checkpoint, boolean resume) {
     cfg.validate();
+    if (resume && checkpoint == null) throw new IllegalArgumentException("resume needs a checkpoint to continue from");
     EulerSampler.Settings s = pool.settings();
     int c = model.config().channels, size = model.config().imageSize, numel = c * size * size;
 

@@ -231,6 +231,12 @@ public final class EulerSampler {
    */
   public static java.util.List<java.util.List<float[]>> rows(FlowModel model, NDManager root, java.util.List<String> prompts,
       int seeds, long seedStart, Settings s, int batchSize, java.util.function.IntConsumer progress) {
+    return rows(model, root, prompts, seeds, seedStart, s, batchSize, progress, null);
+  }
+
+  /** As above, with {@code edit} (if not null) applied to every batch's prompt encoding (e.g. Wen's mitigation). */
+  public static java.util.List<java.util.List<float[]>> rows(FlowModel model, NDManager root, java.util.List<String> prompts,
+      int seeds, long seedStart, Settings s, int batchSize, java.util.function.IntConsumer progress, PromptEdit edit) {
     java.util.List<String> flatPrompts = new java.util.ArrayList<>();
     long[] flatSeeds = new long[prompts.size() * seeds];
     for (int i = 0; i < prompts.size(); i++) {
@@ -239,7 +245,7 @@ public final class EulerSampler {
         flatSeeds[i * seeds + j] = seedStart + j;
       }
     }
-    float[][] imgs = sample(model, root, flatPrompts, flatSeeds, s, UnitMasks.NONE, batchSize, progress);
+    float[][] imgs = sample(model, root, flatPrompts, flatSeeds, s, UnitMasks.NONE, batchSize, progress, null, edit);
     java.util.List<java.util.List<float[]>> rows = new java.util.ArrayList<>();
     for (int i = 0; i < prompts.size(); i++) {
       java.util.List<float[]> row = new java.util.ArrayList<>();
