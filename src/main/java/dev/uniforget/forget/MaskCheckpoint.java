@@ -108,7 +108,11 @@ public final class MaskCheckpoint {
 
   /** Removes the checkpoint (the output it led to is written). */
   public void delete() throws IOException {
+    delete(dir);
+  }
+
+  /** Removes the checkpoint directory {@code dir} if it is there. */
+  public static void delete(Path dir) throws IOException {
     AtomicFiles.deleteRecursively(dir);
-    Files.deleteIfExists(dir);
   }
 }

@@ -91,6 +91,12 @@ public final class UniForget {
   public static ForgetRun.Report run(Path modelDir, List<String> neutralPrompts, Options opts, Path out, ProgressSink progress)
       throws IOException {
     opts.validate();
+    if (opts.resume && dev.uniforget.io.AtomicFiles.settledDirectory(out)) {
+      // Killed after the output was written but before its checkpoint was removed: the run is done.
+      dev.uniforget.io.Provenance.requireReusable(out, provenance(modelDir, neutralPrompts, opts));
+      MaskCheckpoint.delete(MaskCheckpoint.dirFor(out));
+      return ForgetRun.readReport(out);
+    }
     requireNewOutput(out, "--model", modelDir); // before the lock: nothing is written inside the model
     try (dev.uniforget.io.OutputLock lock = dev.uniforget.io.OutputLock.acquire(out)) {
       return runLocked(modelDir, neutralPrompts, opts, out, progress);
