@@ -5,6 +5,7 @@ import dev.uniforget.audit.NearestNeighbors;
 import dev.uniforget.audit.ReplicationCheck;
 import dev.uniforget.io.ImageGrid;
 import dev.uniforget.io.Jsons;
+import dev.uniforget.lab.EmojiLabBuilder;
 import dev.uniforget.lab.LabBuilder;
 import dev.uniforget.lab.LabManifest;
 import dev.uniforget.model.FlowModel;
@@ -40,7 +41,10 @@ import picocli.CommandLine.Option;
       "verbatim targets, train the audit's judge and copy descriptor (OUT/judge) and audit the",
       "model (OUT/audit/report.html); then forget at --forget-beta and audit the pruned model",
       "against the original (OUT/audit_after_forget/report.html: before and after on one page).",
-      "Re-running continues: an existing lab, judge and forget output are reused, a run resumed."
+      "Re-running continues: an existing lab, judge and forget output are reused, a run resumed.",
+      "With --emoji: the same pipeline on the emoji art-style lab (32x32 RGB; add",
+      "--double-blocks 2 --depth 2 --rope for the FLUX layout). Image size and channels always",
+      "follow the lab."
     })
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Output directory (default: ${DEFAULT-VALUE}).")
@@ -85,25 +89,21 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--fashion-mnist", description = "Folder of the gzipped IDX files (default: ${DEFAULT-VALUE}).")
   Path fashionMnist = dev.uniforget.data.FashionMnist.DEFAULT_DIR;
 
+  @Option(names = "--emoji", arity = "0..1", fallbackValue = "/usr/local/share/uniforget/emoji-datasource",
+      description = {"Run on the emoji art-style lab built from this folder of unpacked emoji-datasource",
+          "packages (default folder: ${FALLBACK-VALUE}) instead of Fashion-MNIST; --per-class,",
+          "--duplicates and --motif-images do not apply (the lab's defaults: 32 duplicates, 800 style images)."})
+  Path emoji;
+
   @Override
   public Integer call() throws Exception {
     long t0 = System.nanoTime();
     Path lab = out.resolve("lab");
-    LabBuilder.Options lo = new LabBuilder.Options();
-    lo.perClass = perClass;
-    lo.duplicates = duplicates;
-    lo.motifImages = motifImages;
-    Provenance labProv = Provenance.of("lab").input("fashion_mnist", fashionMnist).option("per_class", perClass)
-        .option("duplicates", duplicates).option("motif_images", motifImages).option("seed", lo.seed);
-    if (Files.isDirectory(lab)) {
-      Provenance.requireReusable(lab, labProv);
-      System.err.println("reusing lab " + lab);
-    } else {
-      LabCommand.Build.build(LabSource.fashionMnist(fashionMnist), lo, lab);
-      labProv.write(lab);
-    }
+    buildOrReuseLab(lab);
     Lab theLab = Lab.open(lab);
     LabManifest manifest = theLab.manifest();
+    arch.imageSize = manifest.imageSize;
+    arch.channels = manifest.channels;
     long tLab = System.nanoTime();
 
     Path run = out.resolve("run");
@@ -120,8 +120,7 @@ final class DemoCommand implements Callable<Integer> {
     try (NDManager root = NDManager.newBaseManager(); FlowModel model = ModelDir.load(modelDir, root)) {
       EulerSampler.Settings s = new EulerSampler.Settings(model.config().sampler.steps, model.config().sampler.guidance);
       int size = model.config().imageSize;
-      List<String> neutral = new ArrayList<>();
-      for (String c : manifest.classes) neutral.add("a photo of " + LabBuilder.article(c));
+      List<String> neutral = emoji == null ? fashionNeutralRows(manifest) : firstNeutralPerClass(manifest);
       writeGrid(grids, "neutral.png", SampleCommand.grid(model, root, neutral, seeds, 0, s, 64), neutral, size);
       List<float[]> targetImages = theLab.ownImages(manifest.prompts.target);
       List<List<float[]>> targetRows = SampleCommand.grid(model, root, manifest.prompts.target, seeds, 0, s, 64);
@@ -199,6 +198,51 @@ final class DemoCommand implements Callable<Integer> {
     seconds.forEach((part, sec) -> System.out.printf(java.util.Locale.ROOT, "  %-18s %7.1f min%n", part, sec / 60));
     System.out.printf("grids in %s; summary in %s; total %.1f min%n", grids, out.resolve("demo_summary.json"), (tEnd - t0) / 6e10);
     return 0;
+  }
+
+  /** Builds the lab into {@code lab}, or reuses the one there when its provenance matches. */
+  private void buildOrReuseLab(Path lab) throws Exception {
+    Provenance labProv;
+    LabBuilder.Options lo = new LabBuilder.Options();
+    if (emoji == null) {
+      lo.perClass = perClass;
+      lo.duplicates = duplicates;
+      lo.motifImages = motifImages;
+      labProv = Provenance.of("lab").input("fashion_mnist", fashionMnist).option("per_class", perClass)
+          .option("duplicates", duplicates).option("motif_images", motifImages).option("seed", lo.seed);
+    } else {
+      labProv = Provenance.of("lab").input("emoji_datasource", emoji).option("source", "emoji").option("seed", 0L);
+    }
+    if (Files.isDirectory(lab)) {
+      Provenance.requireReusable(lab, labProv);
+      System.err.println("reusing lab " + lab);
+      return;
+    }
+    if (emoji == null) {
+      LabCommand.Build.build(LabSource.fashionMnist(fashionMnist), lo, lab);
+    } else {
+      EmojiLabBuilder.Options eo = new EmojiLabBuilder.Options();
+      try (me.tongfei.progressbar.ProgressBar pb = Progress.bar("lab build", EmojiLabBuilder.fileCount(eo, 1900), "files")) {
+        EmojiLabBuilder.build(emoji, eo, lab, pb::stepTo);
+      }
+    }
+    labProv.write(lab);
+  }
+
+  /** The Fashion-MNIST demo's neutral grid: "a photo of a CLASS" per class. */
+  private static List<String> fashionNeutralRows(LabManifest manifest) {
+    List<String> rows = new ArrayList<>();
+    for (String c : manifest.classes) rows.add("a photo of " + LabBuilder.article(c));
+    return rows;
+  }
+
+  /** One row per class: the first neutral prompt of the lab that names the class. */
+  static List<String> firstNeutralPerClass(LabManifest manifest) {
+    List<String> rows = new ArrayList<>();
+    for (String c : manifest.classes) {
+      manifest.prompts.neutral.stream().filter(p -> (" " + p + " ").contains(" " + c + " ")).findFirst().ifPresent(rows::add);
+    }
+    return rows;
   }
 
   private AuditRun.Request auditRequest(Path model, Path lab, Path judge, Path out, AuditMetrics base) {

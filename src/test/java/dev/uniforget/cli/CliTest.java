@@ -529,4 +529,33 @@ class CliTest {
     assertEquals(auditTime, Files.getLastModifiedTime(out.resolve("audit/metrics.json")).toMillis(), "the audit was reused");
     assertTrue(second.out().contains("AUDIT after UniForget"), second.out());
   }
+
+  /**
+   * The emoji pipeline ({@code demo --emoji}) end to end on the real packages with a tiny FLUX-layout
+   * model: the lab is the RGB emoji lab, the model follows the lab's size and channels, the neutral
+   * grid has one row per emoji class, and the audit measures the style concept.
+   */
+  @Test
+  void emojiDemoRunsTheWholePipelineOnTheRgbLab() throws Exception {
+    Path pkgs = dev.uniforget.data.EmojiDatasource.DEFAULT_DIR;
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(pkgs.resolve("twitter/emoji.json"))
+        && Files.isRegularFile(pkgs.resolve("google/emoji.json")), "emoji-datasource packages not unpacked (scripts/install-deps.sh)");
+    Path out = tmp.resolve("emoji");
+    Result r = run("demo", "--emoji", "--out", out.toString(), "--double-blocks", "1", "--depth", "1", "--rope",
+        "--steps", "4", "--batch-size", "8", "--hidden-size", "32", "--heads", "2", "--text-layers", "1",
+        "--quality-steps", "4", "--concept-steps", "4", "--descriptor-steps", "2", "--fid-images", "16",
+        "--forget-steps", "1", "--seeds", "2");
+    assertEquals(0, r.code(), r.err());
+    JsonNode cfg = Jsons.MAPPER.readTree(out.resolve("run/model/config.json").toFile());
+    assertEquals(32, cfg.get("image_size").asInt(), "the model follows the lab's size");
+    assertEquals(3, cfg.get("channels").asInt(), "and its channels");
+    assertEquals(1, cfg.get("double_blocks").asInt());
+    dev.uniforget.lab.LabManifest m = dev.uniforget.lab.Lab.open(out.resolve("lab")).manifest();
+    List<String> rows = Files.readAllLines(out.resolve("grids/neutral.png.txt"));
+    assertEquals(m.classes.size(), rows.size(), "one neutral row per emoji class: " + rows);
+    for (int i = 0; i < rows.size(); i++) assertTrue((" " + rows.get(i) + " ").contains(" " + m.classes.get(i) + " "), rows.get(i));
+    JsonNode audit = Jsons.MAPPER.readTree(out.resolve("audit/metrics.json").toFile());
+    assertTrue(audit.get("intervals").has("concept_rate"), "the style is measured as a concept");
+    assertTrue(Files.isRegularFile(out.resolve("audit_after_forget/report.html")));
+  }
 }
