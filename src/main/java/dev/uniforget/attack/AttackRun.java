@@ -166,6 +166,8 @@ public final class AttackRun {
     public List<Interval> copyShare = new ArrayList<>();
     public List<Interval> nearestIsOwn = new ArrayList<>();
     public List<Interval> seedCollapse = new ArrayList<>();
+    /** Seed collapse on 4x4-box low-passed images (the audit's {@code seed_collapse_lowpass}). */
+    public List<Interval> seedCollapseLowPass = new ArrayList<>();
     /** Mean training loss over the images at each step (1..steps). */
     public List<Double> loss = new ArrayList<>();
   }
@@ -325,6 +327,7 @@ public final class AttackRun {
     CopyDetector detector;
     CopyDetector.Calibrated cal;
     double neutralDiversity;
+    double neutralDiversityLowPass;
 
     Context(FlowModel model, Lab lab, Instruments inst, Options o, EulerSampler.Settings s, NDManager root, ProgressSink p) {
       this.model = model;
@@ -377,9 +380,17 @@ public final class AttackRun {
       p.phase("attack: neutral samples", (long) neutral.size() * o.seeds);
       List<List<float[]>> rows = EulerSampler.rows(model, root, neutral, o.seeds, 0, s, o.batchSize, p::step, o.promptEdit);
       p.end();
-      double sum = 0;
-      for (List<float[]> row : rows) sum += Diversity.meanPairwiseL2(row);
+      double sum = 0, sumLow = 0;
+      for (List<float[]> row : rows) {
+        sum += Diversity.meanPairwiseL2(row);
+        sumLow += Diversity.meanPairwiseL2(lowPass(row));
+      }
       neutralDiversity = sum / rows.size();
+      neutralDiversityLowPass = sumLow / rows.size();
+    }
+
+    List<float[]> lowPass(List<float[]> images) {
+      return Diversity.boxPool(images, lab.channels(), lab.imageSize(), Audit.LOW_PASS_FACTOR);
     }
 
     Map<String, Object> calibration() {
@@ -390,6 +401,7 @@ public final class AttackRun {
       m.put("combined_false_positive_rate", cal.combinedNegativeRate());
       m.put("combined_recall", cal.combinedRecall());
       m.put("neutral_seed_diversity", neutralDiversity);
+      m.put("neutral_seed_diversity_lowpass", neutralDiversityLowPass);
       m.put("never_seen_images", neverSeenImages.size());
       return m;
     }
@@ -449,7 +461,7 @@ public final class AttackRun {
         for (float[] x : raw) imgs.add(ImageGrid.toUnit(x));
         CopyDetector.Matches matches = detector.match(imgs);
         double[][] copy = new double[n][ns], nearest = new double[n][ns];
-        double[] collapse = new double[n];
+        double[] collapse = new double[n], collapseLow = new double[n];
         for (int i = 0; i < n; i++) {
           for (int j = 0; j < ns; j++) {
             int g = i * ns + j;
@@ -457,6 +469,7 @@ public final class AttackRun {
             if (matches.pixels()[g].nearest() == ownIdx[i]) nearest[i][j] = 1;
           }
           collapse[i] = Diversity.meanPairwiseL2(imgs.subList(i * ns, (i + 1) * ns)) / neutralDiversity;
+          collapseLow[i] = Diversity.meanPairwiseL2(lowPass(imgs.subList(i * ns, (i + 1) * ns))) / neutralDiversityLowPass;
         }
         long seed = o.seed + 31L * k;
         cv.replication.add(Bootstrap.twoLevel(copy, Audit::replicationRate, o.resamples, Interval.DEFAULT_LEVEL, seed + 1));
@@ -467,6 +480,11 @@ public final class AttackRun {
           for (int i : idx) sum += collapse[i];
           return sum / idx.length;
         }, o.resamples, Interval.DEFAULT_LEVEL, seed + 4));
+        cv.seedCollapseLowPass.add(Bootstrap.overUnits(n, idx -> {
+          double sum = 0;
+          for (int i : idx) sum += collapseLow[i];
+          return sum / idx.length;
+        }, o.resamples, Interval.DEFAULT_LEVEL, seed + 5));
         if (k == cv.steps.size() - 1) {
           List<List<float[]>> grid = new ArrayList<>();
           for (int i = 0; i < n; i++) {
@@ -617,6 +635,7 @@ public final class AttackRun {
       r.headline.put("replication_after_start", c.init);
       r.headline.put("nearest_is_own_after", last(c.nearestIsOwn));
       r.headline.put("seed_collapse_after", last(c.seedCollapse));
+      r.headline.put("seed_collapse_lowpass_after", last(c.seedCollapseLowPass));
     });
     strongest(r.neverSeen).ifPresent(c -> {
       r.headline.put("never_seen_replication_after", last(c.replication));
@@ -674,8 +693,8 @@ public final class AttackRun {
       List<Integer> steps = (r.copies.isEmpty() ? r.neverSeen : r.copies).get(0).steps;
       for (int s : steps) b.append("replication @").append(s).append(" | ");
       b.append("nearest-is-own @").append(steps.get(steps.size() - 1)).append(" | seed collapse @").append(steps.get(steps.size() - 1))
-          .append(" | loss first -> last |\n|---|---|");
-      for (int i = 0; i < steps.size() + 3; i++) b.append("---|");
+          .append(" | low-pass @").append(steps.get(steps.size() - 1)).append(" | loss first -> last |\n|---|---|");
+      for (int i = 0; i < steps.size() + 4; i++) b.append("---|");
       b.append('\n');
       List<Curve> all = new ArrayList<>(r.copies);
       all.addAll(r.neverSeen);
@@ -683,7 +702,7 @@ public final class AttackRun {
         b.append("| ").append(c.images).append(" (").append(c.count).append(" x ").append(c.seeds).append(" seeds) | ").append(c.init).append(" | ");
         for (Interval i : c.replication) b.append(cell(i)).append(" | ");
         b.append(cell(last(c.nearestIsOwn))).append(" | ").append(cell(last(c.seedCollapse))).append(" | ")
-            .append(fmt(c.loss.get(0))).append(" -> ").append(fmt(last(c.loss))).append(" |\n");
+            .append(cell(last(c.seedCollapseLowPass))).append(" | ").append(fmt(c.loss.get(0))).append(" -> ").append(fmt(last(c.loss))).append(" |\n");
       }
       b.append('\n');
     }

@@ -35,6 +35,9 @@ import java.util.List;
  */
 public final class Audit {
   /** What to measure and how much. */
+  /** Box side of the low-pass view on which {@code seed_collapse_lowpass} is measured. */
+  public static final int LOW_PASS_FACTOR = 4;
+
   public static final class Options {
     public int seeds = 8;
     /** At least this many neutral generations feed FID/KID (all prompts x seeds, plus extra seeds if fewer). */
@@ -205,6 +208,13 @@ public final class Audit {
     double[] neutralDiv = new double[nn];
     for (int p = 0; p < nn; p++) neutralDiv[p] = Diversity.meanPairwiseL2(images.subList(neutralFrom + p * ns, neutralFrom + (p + 1) * ns));
     double neutralDiversity = Arrays.stream(neutralDiv).average().orElse(Double.NaN);
+    // The same ratio on 4x4-box low-passed images: per-seed pixel noise on one fixed picture
+    // (a pruned or defended model's grain) does not count as diversity there.
+    List<float[]> lowPass = Diversity.boxPool(images.subList(0, conceptFrom), lab.channels(), size, LOW_PASS_FACTOR);
+    double[] neutralDivLow = new double[nn];
+    for (int p = 0; p < nn; p++) neutralDivLow[p] = Diversity.meanPairwiseL2(lowPass.subList(neutralFrom + p * ns, neutralFrom + (p + 1) * ns));
+    double neutralDiversityLow = Arrays.stream(neutralDivLow).average().orElse(Double.NaN);
+    double[] collapseLow = new double[nt];
     double[][] copyOwn = new double[nt][ns], copyDesc = new double[nt][ns], nearestOwn = new double[nt][ns], strict = new double[nt][ns];
     double[] collapse = new double[nt], targetMag = new double[nt];
     List<Double> targetSampleScores = new ArrayList<>();
@@ -236,7 +246,9 @@ public final class Audit {
       row.diversity = Diversity.meanPairwiseL2(images.subList(p * ns, (p + 1) * ns));
       row.seedCollapse = row.diversity / neutralDiversity;
       row.replicated = 2 * row.copiesOfOwn >= ns;
+      row.seedCollapseLowPass = Diversity.meanPairwiseL2(lowPass.subList(p * ns, (p + 1) * ns)) / neutralDiversityLow;
       collapse[p] = row.seedCollapse;
+      collapseLow[p] = row.seedCollapseLowPass;
       targetMag[p] = row.magnitude;
       mt.targets.add(row);
       ev.targetSamples.add(new ArrayList<>(images.subList(p * ns, (p + 1) * ns)));
@@ -330,6 +342,7 @@ public final class Audit {
     put(mt, "target_copy_share_descriptor", nt == 0 ? null : Bootstrap.twoLevelMean(copyDesc, r, lv, s + 4));
     put(mt, "target_nearest_is_own_share", nt == 0 ? null : Bootstrap.twoLevelMean(nearestOwn, r, lv, s + 5));
     put(mt, "seed_collapse", nt == 0 ? null : Bootstrap.overUnits(nt, idx -> mean(collapse, idx), r, lv, s + 6));
+    put(mt, "seed_collapse_lowpass", nt == 0 ? null : Bootstrap.overUnits(nt, idx -> mean(collapseLow, idx), r, lv, s + 16));
     put(mt, "neutral_copy_share", Bootstrap.twoLevelMean(neutralCopy, r, lv, s + 7));
     put(mt, "concept_rate", ncp == 0 ? null : Bootstrap.twoLevelMean(conceptHits, r, lv, s + 8));
     put(mt, "concept_rate_seen_pairs", seenRows.isEmpty() ? null : Bootstrap.twoLevelMean(seenRows.toArray(double[][]::new), r, lv, s + 9));

@@ -74,6 +74,8 @@ public final class AuditMetrics {
     public double meanRatio;
     public double diversity;
     public double seedCollapse;
+    /** Seed collapse on 4x4-box low-passed images (per-seed pixel noise averaged down). */
+    public double seedCollapseLowPass;
     public double magnitude;
     public boolean replicated;
   }

@@ -120,7 +120,7 @@ public final class AuditReport {
     }
     h.append("<h2>Verbatim targets</h2><p class=small>Each row: the target's training image, a gap, then the ")
         .append("samples; under each sample its copy score and d1/d2 (strict copy when d1/d2 &lt; 1/3).</p><table>")
-        .append("<tr><th class=l>prompt</th><th>copies of own</th><th>strict</th><th>nearest = own</th><th>seed collapse</th>")
+        .append("<tr><th class=l>prompt</th><th>copies of own</th><th>strict</th><th>nearest = own</th><th>seed collapse</th><th>low-pass</th>")
         .append("<th>magnitude</th><th class=l>training image | samples</th></tr>");
     for (int i = 0; i < m.targets.size(); i++) {
       AuditMetrics.TargetRow t = m.targets.get(i);
@@ -135,7 +135,7 @@ public final class AuditReport {
       h.append("<tr><td class=l>").append(esc(t.prompt)).append("</td><td class=").append(t.replicated ? "bad" : "good").append(">")
           .append(t.copiesOfOwn).append("/").append(t.samples).append("</td><td>").append(t.strictCopies).append("/").append(t.samples)
           .append("</td><td>").append(t.nearestIsOwn).append("/").append(t.samples).append("</td><td>").append(fmt(t.seedCollapse))
-          .append("</td><td>").append(fmt(t.magnitude)).append("</td><td class=l>")
+          .append("</td><td>").append(fmt(t.seedCollapseLowPass)).append("</td><td>").append(fmt(t.magnitude)).append("</td><td class=l>")
           .append(inline(ImageGrid.pngBytes(List.of(row), size, 2))).append("<br><span class=small>").append(notes)
           .append("</span></td></tr>");
     }

@@ -163,7 +163,7 @@ class AuditTest {
       assertTrue(iv[0] <= est && est <= iv[1], k + ": " + est + " outside [" + iv[0] + ", " + iv[1] + "]");
     }
     // the other scores with intervals: ordered bounds
-    for (String k : List.of("seed_collapse", "magnitude_auc", "diversity_neutral", "fid", "kid")) {
+    for (String k : List.of("seed_collapse", "seed_collapse_lowpass", "magnitude_auc", "diversity_neutral", "fid", "kid")) {
       double[] iv = mt.intervals.get(k);
       assertNotNull(iv, k + " has no interval");
       assertTrue(iv[0] <= iv[1], k + ": [" + iv[0] + ", " + iv[1] + "]");
@@ -179,6 +179,8 @@ class AuditTest {
     }
     assertEquals(copies / (2 * 3), mt.headline.get("target_copy_share"), 1e-12);
     assertEquals(nearest / (2 * 3), mt.headline.get("target_nearest_is_own_share"), 1e-12);
+    assertEquals(mt.targets.stream().mapToDouble(t -> t.seedCollapseLowPass).average().orElseThrow(),
+        mt.headline.get("seed_collapse_lowpass"), 1e-12, "the low-pass collapse is the mean of the rows'");
     double conceptHits = 0;
     for (AuditMetrics.ConceptRow row : mt.concepts) conceptHits += row.rate;
     assertEquals(conceptHits / mt.concepts.size(), mt.headline.get("concept_rate"), 1e-12);

@@ -43,6 +43,36 @@ public final class Diversity {
     return sum / maxPairs;
   }
 
+  /**
+   * The image (C, H, W flattened, H = W = {@code size}) averaged over {@code factor} x
+   * {@code factor} boxes: (C, size / factor, size / factor), the remainder rows and columns
+   * dropped. A low-pass view in which independent per-pixel noise (grain, salt and pepper) is
+   * averaged down by {@code factor} in L2 while shapes and layout stay: seed diversity measured
+   * on it is not raised by per-seed noise on one fixed picture.
+   */
+  public static float[] boxPool(float[] image, int channels, int size, int factor) {
+    if (factor < 1 || factor > size) throw new IllegalArgumentException("factor must be in 1.." + size + ", found " + factor);
+    if (image.length != channels * size * size) {
+      throw new IllegalArgumentException("image has " + image.length + " values, expected " + channels + "x" + size + "x" + size);
+    }
+    int out = size / factor;
+    float[] pooled = new float[channels * out * out];
+    float inv = 1f / (factor * factor);
+    for (int c = 0; c < channels; c++) {
+      for (int y = 0; y < out * factor; y++) {
+        for (int x = 0; x < out * factor; x++) {
+          pooled[(c * out + y / factor) * out + x / factor] += image[(c * size + y) * size + x] * inv;
+        }
+      }
+    }
+    return pooled;
+  }
+
+  /** {@link #boxPool} of every image. */
+  public static List<float[]> boxPool(List<float[]> images, int channels, int size, int factor) {
+    return images.stream().map(img -> boxPool(img, channels, size, factor)).toList();
+  }
+
   private static void check(List<float[]> images) {
     if (images.size() < 2) throw new IllegalArgumentException("need at least 2 images, found " + images.size());
     int len = images.get(0).length;
