@@ -44,31 +44,35 @@ import picocli.CommandLine.Option;
       "Re-running continues: an existing lab, judge and forget output are reused, a run resumed.",
       "With --emoji: the same pipeline on the emoji art-style lab (32x32 RGB; add",
       "--double-blocks 2 --depth 2 --rope for the FLUX layout). Image size and channels always",
-      "follow the lab."
+      "follow the lab.",
+      "The demo's own defaults are cheaper than the separate commands' (a smaller lab, 2000",
+      "training steps, shorter instrument and mask training; 6000 training steps with --emoji),",
+      "sized to finish within 45 minutes on a slow 2-core machine; --steps and the other options",
+      "give the full recipe (see README)."
     })
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Output directory (default: ${DEFAULT-VALUE}).")
   Path out = Path.of("runs/demo");
 
   @Option(names = "--per-class", description = "Ordinary lab images per class (default: ${DEFAULT-VALUE}).")
-  int perClass = new LabBuilder.Options().perClass;
+  int perClass = 400;
 
   @Option(names = "--duplicates", description = "Times each verbatim target is listed (default: ${DEFAULT-VALUE}).")
-  int duplicates = new LabBuilder.Options().duplicates;
+  int duplicates = 96;
 
   @Option(names = "--motif-images", description = "Stamped images per motif (default: ${DEFAULT-VALUE}).")
-  int motifImages = new LabBuilder.Options().motifImages;
+  int motifImages = 300;
 
   @Option(names = "--descriptor-steps", description = {"Copy-descriptor training steps (default: ${DEFAULT-VALUE}, fewer",
       "than `judge train`'s 4000, which take 15 minutes on 2 cores; the copy rule's recall is lower",
       "for it and the audit prints it)."})
-  int descriptorSteps = 1500;
+  int descriptorSteps = 800;
 
   @Option(names = "--quality-steps", description = "Quality network training steps (default: ${DEFAULT-VALUE}).")
-  int qualitySteps = new Instruments.Options().quality.steps;
+  int qualitySteps = 1000;
 
   @Option(names = "--concept-steps", description = "Concept detector training steps (default: ${DEFAULT-VALUE}).")
-  int conceptSteps = new Instruments.Options().concepts.steps;
+  int conceptSteps = 1200;
 
   @Option(names = "--fid-images", description = "Neutral generations for the audit's FID (default: ${DEFAULT-VALUE}).")
   int fidImages = 1000;
@@ -77,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
   double forgetBeta = 0.1;
 
   @Option(names = "--forget-steps", description = "Mask training steps of that forget run (default: ${DEFAULT-VALUE}).")
-  int forgetSteps = new dev.uniforget.forget.ForgetConfig().steps;
+  int forgetSteps = 200;
 
   @picocli.CommandLine.Mixin TrainCommand.TrainOptions train = new TrainCommand.TrainOptions();
 
@@ -95,6 +99,9 @@ final class DemoCommand implements Callable<Integer> {
           "--duplicates and --motif-images do not apply (the lab's defaults: 32 duplicates, 800 style images)."})
   Path emoji;
 
+  /** Training steps of the demo unless --steps is given (Fashion-MNIST lab; emoji lab). */
+  static final int STEPS = 2000, EMOJI_STEPS = 6000;
+
   @Override
   public Integer call() throws Exception {
     long t0 = System.nanoTime();
@@ -104,6 +111,7 @@ final class DemoCommand implements Callable<Integer> {
     LabManifest manifest = theLab.manifest();
     arch.imageSize = manifest.imageSize;
     arch.channels = manifest.channels;
+    if (train.steps == null) train.steps = emoji == null ? STEPS : EMOJI_STEPS;
     long tLab = System.nanoTime();
 
     Path run = out.resolve("run");
