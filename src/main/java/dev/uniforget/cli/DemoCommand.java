@@ -45,7 +45,7 @@ import picocli.CommandLine.Option;
       "With --emoji: the same pipeline on the emoji art-style lab (32x32 RGB; add",
       "--double-blocks 2 --depth 2 --rope for the FLUX layout). Image size and channels always",
       "follow the lab.",
-      "The demo's own defaults are cheaper than the separate commands' (a smaller lab, 2000",
+      "The demo's own defaults are cheaper than the separate commands' (a smaller lab, 2500",
       "training steps, shorter instrument and mask training; 6000 training steps with --emoji),",
       "sized to finish within 45 minutes on a slow 2-core machine; --steps and the other options",
       "give the full recipe (see README)."
@@ -55,18 +55,18 @@ final class DemoCommand implements Callable<Integer> {
   Path out = Path.of("runs/demo");
 
   @Option(names = "--per-class", description = "Ordinary lab images per class (default: ${DEFAULT-VALUE}).")
-  int perClass = 400;
+  int perClass = 300;
 
   @Option(names = "--duplicates", description = "Times each verbatim target is listed (default: ${DEFAULT-VALUE}).")
-  int duplicates = 96;
+  int duplicates = new LabBuilder.Options().duplicates;
 
   @Option(names = "--motif-images", description = "Stamped images per motif (default: ${DEFAULT-VALUE}).")
-  int motifImages = 300;
+  int motifImages = new LabBuilder.Options().motifImages;
 
   @Option(names = "--descriptor-steps", description = {"Copy-descriptor training steps (default: ${DEFAULT-VALUE}, fewer",
       "than `judge train`'s 4000, which take 15 minutes on 2 cores; the copy rule's recall is lower",
       "for it and the audit prints it)."})
-  int descriptorSteps = 800;
+  int descriptorSteps = 600;
 
   @Option(names = "--quality-steps", description = "Quality network training steps (default: ${DEFAULT-VALUE}).")
   int qualitySteps = 1000;
@@ -100,7 +100,7 @@ final class DemoCommand implements Callable<Integer> {
   Path emoji;
 
   /** Training steps of the demo unless --steps is given (Fashion-MNIST lab; emoji lab). */
-  static final int STEPS = 2000, EMOJI_STEPS = 6000;
+  static final int STEPS = 2500, EMOJI_STEPS = 6000;
 
   @Override
   public Integer call() throws Exception {
