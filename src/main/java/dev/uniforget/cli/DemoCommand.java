@@ -45,17 +45,16 @@ import picocli.CommandLine.Option;
       "With --emoji: the same pipeline on the emoji art-style lab (32x32 RGB; add",
       "--double-blocks 2 --depth 2 --rope for the FLUX layout). Image size and channels always",
       "follow the lab.",
-      "The demo's own defaults are cheaper than the separate commands' (a smaller lab, 2500",
-      "training steps, shorter instrument and mask training; 6000 training steps with --emoji),",
-      "sized to finish within 45 minutes on a slow 2-core machine; --steps and the other options",
-      "give the full recipe (see README)."
+      "Training: 7000 steps (6000 with --emoji) unless --steps is given. Cheaper presets were",
+      "measured and rejected: 2000-2500 steps on a smaller lab copy every target but do not",
+      "learn the motifs (README, \"Measured\")."
     })
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Output directory (default: ${DEFAULT-VALUE}).")
   Path out = Path.of("runs/demo");
 
   @Option(names = "--per-class", description = "Ordinary lab images per class (default: ${DEFAULT-VALUE}).")
-  int perClass = 300;
+  int perClass = new LabBuilder.Options().perClass;
 
   @Option(names = "--duplicates", description = "Times each verbatim target is listed (default: ${DEFAULT-VALUE}).")
   int duplicates = new LabBuilder.Options().duplicates;
@@ -66,13 +65,13 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--descriptor-steps", description = {"Copy-descriptor training steps (default: ${DEFAULT-VALUE}, fewer",
       "than `judge train`'s 4000, which take 15 minutes on 2 cores; the copy rule's recall is lower",
       "for it and the audit prints it)."})
-  int descriptorSteps = 600;
+  int descriptorSteps = 1500;
 
   @Option(names = "--quality-steps", description = "Quality network training steps (default: ${DEFAULT-VALUE}).")
-  int qualitySteps = 1000;
+  int qualitySteps = new Instruments.Options().quality.steps;
 
   @Option(names = "--concept-steps", description = "Concept detector training steps (default: ${DEFAULT-VALUE}).")
-  int conceptSteps = 1200;
+  int conceptSteps = new Instruments.Options().concepts.steps;
 
   @Option(names = "--fid-images", description = "Neutral generations for the audit's FID (default: ${DEFAULT-VALUE}).")
   int fidImages = 1000;
@@ -81,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
   double forgetBeta = 0.1;
 
   @Option(names = "--forget-steps", description = "Mask training steps of that forget run (default: ${DEFAULT-VALUE}).")
-  int forgetSteps = 200;
+  int forgetSteps = new dev.uniforget.forget.ForgetConfig().steps;
 
   @picocli.CommandLine.Mixin TrainCommand.TrainOptions train = new TrainCommand.TrainOptions();
 
@@ -100,7 +99,7 @@ final class DemoCommand implements Callable<Integer> {
   Path emoji;
 
   /** Training steps of the demo unless --steps is given (Fashion-MNIST lab; emoji lab). */
-  static final int STEPS = 2500, EMOJI_STEPS = 6000;
+  static final int STEPS = TrainCommand.TrainOptions.DEFAULT_STEPS, EMOJI_STEPS = 6000;
 
   @Override
   public Integer call() throws Exception {
