@@ -475,16 +475,8 @@ public final class AttackRun {
         cv.replication.add(Bootstrap.twoLevel(copy, Audit::replicationRate, o.resamples, Interval.DEFAULT_LEVEL, seed + 1));
         cv.copyShare.add(Bootstrap.twoLevelMean(copy, o.resamples, Interval.DEFAULT_LEVEL, seed + 2));
         cv.nearestIsOwn.add(Bootstrap.twoLevelMean(nearest, o.resamples, Interval.DEFAULT_LEVEL, seed + 3));
-        cv.seedCollapse.add(Bootstrap.overUnits(n, idx -> {
-          double sum = 0;
-          for (int i : idx) sum += collapse[i];
-          return sum / idx.length;
-        }, o.resamples, Interval.DEFAULT_LEVEL, seed + 4));
-        cv.seedCollapseLowPass.add(Bootstrap.overUnits(n, idx -> {
-          double sum = 0;
-          for (int i : idx) sum += collapseLow[i];
-          return sum / idx.length;
-        }, o.resamples, Interval.DEFAULT_LEVEL, seed + 5));
+        cv.seedCollapse.add(Bootstrap.overUnits(n, idx -> Audit.mean(collapse, idx), o.resamples, Interval.DEFAULT_LEVEL, seed + 4));
+        cv.seedCollapseLowPass.add(Bootstrap.overUnits(n, idx -> Audit.mean(collapseLow, idx), o.resamples, Interval.DEFAULT_LEVEL, seed + 5));
         if (k == cv.steps.size() - 1) {
           List<List<float[]>> grid = new ArrayList<>();
           for (int i = 0; i < n; i++) {

@@ -34,10 +34,10 @@ import java.util.List;
  * once and feeds every metric of its prompt set.
  */
 public final class Audit {
-  /** What to measure and how much. */
   /** Box side of the low-pass view on which {@code seed_collapse_lowpass} is measured. */
   public static final int LOW_PASS_FACTOR = 4;
 
+  /** What to measure and how much. */
   public static final class Options {
     public int seeds = 8;
     /** At least this many neutral generations feed FID/KID (all prompts x seeds, plus extra seeds if fewer). */
@@ -394,7 +394,8 @@ public final class Audit {
     return s;
   }
 
-  private static double mean(double[] v, int[] idx) {
+  /** Mean of {@code v} over the (resampled) indices {@code idx}. */
+  public static double mean(double[] v, int[] idx) {
     double s = 0;
     for (int i : idx) s += v[i];
     return s / idx.length;

@@ -211,6 +211,7 @@ final class DemoCommand implements Callable<Integer> {
   private void buildOrReuseLab(Path lab) throws Exception {
     Provenance labProv;
     LabBuilder.Options lo = new LabBuilder.Options();
+    EmojiLabBuilder.Options eo = new EmojiLabBuilder.Options();
     if (emoji == null) {
       lo.perClass = perClass;
       lo.duplicates = duplicates;
@@ -218,7 +219,7 @@ final class DemoCommand implements Callable<Integer> {
       labProv = Provenance.of("lab").input("fashion_mnist", fashionMnist).option("per_class", perClass)
           .option("duplicates", duplicates).option("motif_images", motifImages).option("seed", lo.seed);
     } else {
-      labProv = Provenance.of("lab").input("emoji_datasource", emoji).option("source", "emoji").option("seed", 0L);
+      labProv = Provenance.of("lab").input("emoji_datasource", emoji).option("source", "emoji").option("seed", eo.seed);
     }
     if (Files.isDirectory(lab)) {
       Provenance.requireReusable(lab, labProv);
@@ -228,10 +229,7 @@ final class DemoCommand implements Callable<Integer> {
     if (emoji == null) {
       LabCommand.Build.build(LabSource.fashionMnist(fashionMnist), lo, lab);
     } else {
-      EmojiLabBuilder.Options eo = new EmojiLabBuilder.Options();
-      try (me.tongfei.progressbar.ProgressBar pb = Progress.bar("lab build", EmojiLabBuilder.fileCount(eo, 1900), "files")) {
-        EmojiLabBuilder.build(emoji, eo, lab, pb::stepTo);
-      }
+      LabCommand.Build.buildEmoji(emoji, eo, lab);
     }
     labProv.write(lab);
   }

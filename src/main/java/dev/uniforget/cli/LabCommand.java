@@ -137,15 +137,19 @@ final class LabCommand implements Runnable {
       o.styleVendor = styleVendor;
       o.seed = seed;
       o.validate();
-      LabManifest m;
-      try (ProgressBar pb = Progress.bar("lab build", EmojiLabBuilder.fileCount(o, 1900), "files")) {
-        m = EmojiLabBuilder.build(emoji, o, out, pb::stepTo);
-      }
+      LabManifest m = buildEmoji(emoji, o, out);
       String style = m.concepts.get(0).name;
       System.out.printf("lab written to %s (%s): %dx%d RGB emoji, %d classes %s, %d targets x %d, style '%s' (%s), %d neutral prompts%n",
           out, m.format, m.imageSize, m.imageSize, m.classes.size(), m.classes, m.verbatimTargets.size(), o.duplicates, style,
           o.styleVendor, m.prompts.neutral.size());
       return 0;
+    }
+
+    /** The emoji art-style lab from {@code packages}, with a progress bar. */
+    static LabManifest buildEmoji(Path packages, EmojiLabBuilder.Options o, Path out) throws java.io.IOException {
+      try (ProgressBar pb = Progress.bar("lab build", EmojiLabBuilder.fileCount(o, 1900), "files")) {
+        return EmojiLabBuilder.build(packages, o, out, pb::stepTo);
+      }
     }
 
     static LabManifest build(LabSource src, LabBuilder.Options o, Path out) throws java.io.IOException {

@@ -2,6 +2,7 @@ package dev.uniforget.audit.stats;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -81,8 +82,8 @@ class DiversityTest {
     double full = Diversity.meanPairwiseL2(noisyCopies) / Diversity.meanPairwiseL2(varied);
     double low = Diversity.meanPairwiseL2(Diversity.boxPool(noisyCopies, 1, size, 4))
         / Diversity.meanPairwiseL2(Diversity.boxPool(varied, 1, size, 4));
-    org.junit.jupiter.api.Assertions.assertTrue(full > 0.5, "at full resolution the noise looks like diversity: " + full);
-    org.junit.jupiter.api.Assertions.assertTrue(low < full / 2.5, "low-pass " + low + " vs full " + full);
+    assertTrue(full > 0.5, "at full resolution the noise looks like diversity: " + full);
+    assertTrue(low < full / 2.5, "low-pass " + low + " vs full " + full);
   }
 
   /** A random blob picture: a few soft discs on a plain ground. */
