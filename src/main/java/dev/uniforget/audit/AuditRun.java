@@ -78,6 +78,15 @@ public final class AuditRun {
     return run(r, progress);
   }
 
+  /**
+   * Whether {@code r.out} already holds a complete audit made by the same inputs, options and code
+   * (e.g. a run killed after its output was written but before it exited): rerunning the same
+   * command then reuses it instead of refusing the directory.
+   */
+  public static boolean alreadyDone(Request r) throws IOException {
+    return dev.uniforget.io.AtomicFiles.settledDirectory(r.out) && provenance(r).matches(r.out);
+  }
+
   /** What makes an audit: inputs by content hash, and the options that change its numbers. */
   public static Provenance provenance(Request r) throws IOException {
     Audit.Options o = r.options;

@@ -32,7 +32,7 @@ final class AuditCommand implements Callable<Integer> {
   @Option(names = "--judge", required = true, description = "Output of `uniforget judge train` for this lab.")
   Path judgeDir;
 
-  @Option(names = "--out", required = true, description = "Output directory (must not exist unless --force).")
+  @Option(names = "--out", required = true, description = "Output directory (created; one that exists is refused unless --force, except a complete audit made by the same inputs, options and code, which is reused: rerunning a killed command finishes it).")
   Path out;
 
   @Option(names = "--baseline", description = "Another audit (its directory or metrics.json): shown side by side with deltas.")
@@ -87,7 +87,12 @@ final class AuditCommand implements Callable<Integer> {
     }
     AuditMetrics m;
     try (Progress.Bars bars = Progress.bars()) {
-      m = AuditRun.run(r, bars);
+      if (!force && AuditRun.alreadyDone(r)) {
+        System.out.println(out + " already holds this audit (same inputs, options and code): reused");
+        m = AuditReport.readMetrics(out);
+      } else {
+        m = AuditRun.run(r, bars);
+      }
     }
     printHeadline(m, r.baseline);
     System.out.println("report: " + out.resolve(AuditReport.REPORT));

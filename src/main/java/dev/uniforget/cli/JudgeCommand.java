@@ -38,7 +38,7 @@ final class JudgeCommand implements Runnable {
     @Option(names = "--lab", required = true, description = "The lab (uniforget-lab/2, with a held-out split).")
     Path lab;
 
-    @Option(names = "--out", required = true, description = "Output directory (must not exist).")
+    @Option(names = "--out", required = true, description = "Output directory (created; one that exists is refused, except complete instruments made from the same lab, options and code, which are reused: rerunning a killed command finishes it).")
     Path out;
 
     @Option(names = "--quality-steps", description = "Quality network training steps (default: ${DEFAULT-VALUE}).")
@@ -58,9 +58,15 @@ final class JudgeCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      Map<String, Object> metrics;
-      try (Progress.Bars bars = Progress.bars()) {
-        metrics = Instruments.trainAndSave(lab, out, options(qualitySteps, conceptSteps, descriptorSteps, heldoutOneIn, seed), bars);
+      Instruments.Options o = options(qualitySteps, conceptSteps, descriptorSteps, heldoutOneIn, seed);
+      Object metrics;
+      if (Instruments.alreadyDone(lab, out, o)) {
+        System.out.println(out + " already holds these instruments (same lab, options and code): reused");
+        metrics = Jsons.MAPPER.readTree(out.resolve(Instruments.METRICS).toFile());
+      } else {
+        try (Progress.Bars bars = Progress.bars()) {
+          metrics = Instruments.trainAndSave(lab, out, o, bars);
+        }
       }
       System.out.println(Jsons.MAPPER.writeValueAsString(metrics));
       System.out.println("instruments written to " + out);

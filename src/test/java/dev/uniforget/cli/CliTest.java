@@ -211,6 +211,24 @@ class CliTest {
     Path audit = tmp.resolve("audit");
     assertOk(run("audit", "--model", model.toString(), "--lab", lab.toString(), "--judge", judge.toString(), "--out", audit.toString(),
         "--seeds", "2", "--fid-images", "2", "--resamples", "20"), "audit");
+    // The same command again (as after a kill that landed once the output was written): reused, not redone.
+    long judgeWritten = Files.getLastModifiedTime(judge.resolve("metrics.json")).toMillis();
+    long auditWritten = Files.getLastModifiedTime(audit.resolve("metrics.json")).toMillis();
+    Result again = run("judge", "train", "--lab", lab.toString(), "--out", judge.toString(), "--quality-steps", "4", "--concept-steps", "4",
+        "--descriptor-steps", "4");
+    assertOk(again, "judge train again");
+    assertTrue(again.out().contains("reused"), again.out());
+    again = run("audit", "--model", model.toString(), "--lab", lab.toString(), "--judge", judge.toString(), "--out", audit.toString(),
+        "--seeds", "2", "--fid-images", "2", "--resamples", "20");
+    assertOk(again, "audit again");
+    assertTrue(again.out().contains("reused") && again.out().contains("replication_rate"), again.out());
+    assertEquals(judgeWritten, Files.getLastModifiedTime(judge.resolve("metrics.json")).toMillis());
+    assertEquals(auditWritten, Files.getLastModifiedTime(audit.resolve("metrics.json")).toMillis());
+    // Another option on the same directory is refused, not reused.
+    assertError(run("audit", "--model", model.toString(), "--lab", lab.toString(), "--judge", judge.toString(), "--out", audit.toString(),
+        "--seeds", "3", "--fid-images", "2", "--resamples", "20"), "already exists");
+    assertError(run("judge", "train", "--lab", lab.toString(), "--out", judge.toString(), "--quality-steps", "5", "--concept-steps", "4",
+        "--descriptor-steps", "4"), "already exists");
 
     Path forgotten = tmp.resolve("forget");
     assertOk(run("forget", "--model", model.toString(), "--prompts", neutral.toString(), "--out", forgotten.toString(), "--beta", "5",

@@ -128,6 +128,14 @@ public final class Instruments implements AutoCloseable {
     trainAndSave(labDir, out, o, progress);
   }
 
+  /**
+   * Whether {@code out} already holds complete instruments made from the same lab, options and
+   * code (e.g. a run killed after its output was written but before it exited).
+   */
+  public static boolean alreadyDone(Path labDir, Path out, Options o) throws IOException {
+    return dev.uniforget.io.AtomicFiles.settledDirectory(out) && provenance(labDir, o).matches(out);
+  }
+
   static dev.uniforget.io.Provenance provenance(Path labDir, Options o) throws IOException {
     return dev.uniforget.io.Provenance.of("instruments").input("lab", labDir)
         .option("quality_steps", o.quality.steps).option("concept_steps", o.concepts.steps)
