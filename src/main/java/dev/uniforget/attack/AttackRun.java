@@ -163,6 +163,8 @@ public final class AttackRun {
     public int seeds;
     public List<Integer> steps = new ArrayList<>();
     public List<Interval> replication = new ArrayList<>();
+    /** Replication under the audit's low-pass copy rule (its {@code replication_rate_lowpass}). */
+    public List<Interval> replicationLowPass = new ArrayList<>();
     public List<Interval> copyShare = new ArrayList<>();
     public List<Interval> nearestIsOwn = new ArrayList<>();
     public List<Interval> seedCollapse = new ArrayList<>();
@@ -390,7 +392,7 @@ public final class AttackRun {
     }
 
     List<float[]> lowPass(List<float[]> images) {
-      return Diversity.boxPool(images, lab.channels(), lab.imageSize(), Audit.LOW_PASS_FACTOR);
+      return Diversity.boxPool(images, lab.channels(), lab.imageSize(), dev.uniforget.audit.CopyDetector.LOW_PASS_FACTOR);
     }
 
     Map<String, Object> calibration() {
@@ -400,6 +402,9 @@ public final class AttackRun {
       m.put("ratio_threshold", cal.ratioThreshold());
       m.put("combined_false_positive_rate", cal.combinedNegativeRate());
       m.put("combined_recall", cal.combinedRecall());
+      m.put("lowpass_ratio_threshold", cal.lowPassThreshold());
+      m.put("lowpass_false_positive_rate", cal.lowPassNegativeRate());
+      m.put("lowpass_recall", cal.lowPassRecall());
       m.put("neutral_seed_diversity", neutralDiversity);
       m.put("neutral_seed_diversity_lowpass", neutralDiversityLowPass);
       m.put("never_seen_images", neverSeenImages.size());
@@ -460,12 +465,13 @@ public final class AttackRun {
         List<float[]> imgs = new ArrayList<>();
         for (float[] x : raw) imgs.add(ImageGrid.toUnit(x));
         CopyDetector.Matches matches = detector.match(imgs);
-        double[][] copy = new double[n][ns], nearest = new double[n][ns];
+        double[][] copy = new double[n][ns], copyLow = new double[n][ns], nearest = new double[n][ns];
         double[] collapse = new double[n], collapseLow = new double[n];
         for (int i = 0; i < n; i++) {
           for (int j = 0; j < ns; j++) {
             int g = i * ns + j;
             if (matches.isCopy(g, cal, ownIdx[i])) copy[i][j] = 1;
+            if (matches.isLowPassCopy(g, cal, ownIdx[i])) copyLow[i][j] = 1;
             if (matches.pixels()[g].nearest() == ownIdx[i]) nearest[i][j] = 1;
           }
           collapse[i] = Diversity.meanPairwiseL2(imgs.subList(i * ns, (i + 1) * ns)) / neutralDiversity;
@@ -473,6 +479,7 @@ public final class AttackRun {
         }
         long seed = o.seed + 31L * k;
         cv.replication.add(Bootstrap.twoLevel(copy, Audit::replicationRate, o.resamples, Interval.DEFAULT_LEVEL, seed + 1));
+        cv.replicationLowPass.add(Bootstrap.twoLevel(copyLow, Audit::replicationRate, o.resamples, Interval.DEFAULT_LEVEL, seed + 6));
         cv.copyShare.add(Bootstrap.twoLevelMean(copy, o.resamples, Interval.DEFAULT_LEVEL, seed + 2));
         cv.nearestIsOwn.add(Bootstrap.twoLevelMean(nearest, o.resamples, Interval.DEFAULT_LEVEL, seed + 3));
         cv.seedCollapse.add(Bootstrap.overUnits(n, idx -> Audit.mean(collapse, idx), o.resamples, Interval.DEFAULT_LEVEL, seed + 4));
@@ -622,6 +629,15 @@ public final class AttackRun {
   static void headline(Report r, Options o) {
     Curve own = r.copies.stream().filter(c -> c.init.equals("prompt")).findFirst().orElse(null);
     if (own != null) r.headline.put("replication_before", own.replication.get(0));
+    strongest(r.copies, c -> c.replicationLowPass).ifPresent(c -> {
+      r.headline.put("replication_lowpass_after", last(c.replicationLowPass));
+      r.headline.put("replication_lowpass_after_start", c.init);
+    });
+    strongest(r.neverSeen, c -> c.replicationLowPass).ifPresent(c -> {
+      r.headline.put("never_seen_replication_lowpass_after", last(c.replicationLowPass));
+      r.headline.put("never_seen_lowpass_start", c.init);
+    });
+    if (own != null && !own.replicationLowPass.isEmpty()) r.headline.put("replication_lowpass_before", own.replicationLowPass.get(0));
     strongest(r.copies).ifPresent(c -> {
       r.headline.put("replication_after", last(c.replication));
       r.headline.put("replication_after_start", c.init);
@@ -659,8 +675,13 @@ public final class AttackRun {
   }
 
   private static java.util.Optional<Curve> strongest(List<Curve> cs) {
+    return strongest(cs, c -> c.replication);
+  }
+
+  /** The curve whose {@code measure} is highest at the last snapshot. */
+  private static java.util.Optional<Curve> strongest(List<Curve> cs, java.util.function.Function<Curve, List<Interval>> measure) {
     Curve best = null;
-    for (Curve c : cs) if (best == null || est(last(c.replication)) > est(last(best.replication))) best = c;
+    for (Curve c : cs) if (best == null || est(last(measure.apply(c))) > est(last(measure.apply(best)))) best = c;
     return java.util.Optional.ofNullable(best);
   }
 
@@ -679,20 +700,24 @@ public final class AttackRun {
     b.append("Copy rule: descriptor cosine > ").append(fmt(r.calibration.get("descriptor_threshold")))
         .append(" or aligned pixel ratio < ").append(fmt(r.calibration.get("ratio_threshold")))
         .append(" (held-out false-positive rate ").append(fmt(r.calibration.get("combined_false_positive_rate")))
+        .append("); low-pass copy rule: pixel ratio on 4x4-box low-passed images < ").append(fmt(r.calibration.get("lowpass_ratio_threshold")))
+        .append(" (held-out false-positive rate ").append(fmt(r.calibration.get("lowpass_false_positive_rate")))
         .append("); 95% bootstrap intervals over images then seeds.\n\n");
     if (!r.copies.isEmpty() || !r.neverSeen.isEmpty()) {
       b.append("| images | start | ");
       List<Integer> steps = (r.copies.isEmpty() ? r.neverSeen : r.copies).get(0).steps;
       for (int s : steps) b.append("replication @").append(s).append(" | ");
+      for (int s : steps) b.append("low-pass rule @").append(s).append(" | ");
       b.append("nearest-is-own @").append(steps.get(steps.size() - 1)).append(" | seed collapse @").append(steps.get(steps.size() - 1))
           .append(" | low-pass @").append(steps.get(steps.size() - 1)).append(" | loss first -> last |\n|---|---|");
-      for (int i = 0; i < steps.size() + 4; i++) b.append("---|");
+      for (int i = 0; i < 2 * steps.size() + 4; i++) b.append("---|");
       b.append('\n');
       List<Curve> all = new ArrayList<>(r.copies);
       all.addAll(r.neverSeen);
       for (Curve c : all) {
         b.append("| ").append(c.images).append(" (").append(c.count).append(" x ").append(c.seeds).append(" seeds) | ").append(c.init).append(" | ");
         for (Interval i : c.replication) b.append(cell(i)).append(" | ");
+        for (Interval i : c.replicationLowPass) b.append(cell(i)).append(" | ");
         b.append(cell(last(c.nearestIsOwn))).append(" | ").append(cell(last(c.seedCollapse))).append(" | ")
             .append(cell(last(c.seedCollapseLowPass))).append(" | ").append(fmt(c.loss.get(0))).append(" -> ").append(fmt(last(c.loss))).append(" |\n");
       }

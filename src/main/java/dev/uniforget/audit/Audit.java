@@ -34,8 +34,6 @@ import java.util.List;
  * once and feeds every metric of its prompt set.
  */
 public final class Audit {
-  /** Box side of the low-pass view on which {@code seed_collapse_lowpass} is measured. */
-  public static final int LOW_PASS_FACTOR = 4;
 
   /** What to measure and how much. */
   public static final class Options {
@@ -194,6 +192,10 @@ public final class Audit {
     c.recallSeenFamilies = cal.recallSeenFamilies();
     c.recallUnseenFamilies = cal.recallUnseenFamilies();
     cal.recallByChange().forEach((k, r) -> c.recallByKind.put(k.name().toLowerCase(java.util.Locale.ROOT), r));
+    c.lowPassThreshold = cal.lowPassThreshold();
+    c.lowPassNegativeRate = cal.lowPassNegativeRate();
+    c.lowPassRecall = cal.lowPassRecall();
+    cal.lowPassRecallByChange().forEach((k, r) -> c.lowPassRecallByKind.put(k.name().toLowerCase(java.util.Locale.ROOT), r));
     ev.calibrationNegatives = cal.negatives();
     ev.calibrationPositives = cal.positives();
     CopyDetector.Matches matches = detector.match(images.subList(0, conceptFrom));
@@ -210,11 +212,12 @@ public final class Audit {
     double neutralDiversity = Arrays.stream(neutralDiv).average().orElse(Double.NaN);
     // The same ratio on 4x4-box low-passed images: per-seed pixel noise on one fixed picture
     // (a pruned or defended model's grain) does not count as diversity there.
-    List<float[]> lowPass = Diversity.boxPool(images.subList(0, conceptFrom), lab.channels(), size, LOW_PASS_FACTOR);
+    List<float[]> lowPass = Diversity.boxPool(images.subList(0, conceptFrom), lab.channels(), size, CopyDetector.LOW_PASS_FACTOR);
     double[] neutralDivLow = new double[nn];
     for (int p = 0; p < nn; p++) neutralDivLow[p] = Diversity.meanPairwiseL2(lowPass.subList(neutralFrom + p * ns, neutralFrom + (p + 1) * ns));
     double neutralDiversityLow = Arrays.stream(neutralDivLow).average().orElse(Double.NaN);
     double[] collapseLow = new double[nt];
+    double[][] copyLow = new double[nt][ns];
     double[][] copyOwn = new double[nt][ns], copyDesc = new double[nt][ns], nearestOwn = new double[nt][ns], strict = new double[nt][ns];
     double[] collapse = new double[nt], targetMag = new double[nt];
     List<Double> targetSampleScores = new ArrayList<>();
@@ -228,6 +231,7 @@ public final class Audit {
         int g = p * ns + j;
         if (matches.isCopy(g, cal, -1)) row.copiesOfAny++;
         if (matches.isCopy(g, cal, ownIdx)) copyOwn[p][j] = 1;
+        if (matches.isLowPassCopy(g, cal, ownIdx)) copyLow[p][j] = 1;
         if (desc.score()[g] > c.threshold && desc.index()[g] == ownIdx) copyDesc[p][j] = 1;
         if (pix[g].nearest() == ownIdx) nearestOwn[p][j] = 1;
         if (pix[g].ratio() < ReplicationCheck.STRICT_RATIO) strict[p][j] = 1;
@@ -240,6 +244,7 @@ public final class Audit {
         targetSampleScores.add(desc.score()[g]);
       }
       row.copiesOfOwn = (int) sum(copyOwn[p]);
+      row.lowPassCopiesOfOwn = (int) sum(copyLow[p]);
       row.descriptorCopiesOfOwn = (int) sum(copyDesc[p]);
       row.nearestIsOwn = (int) sum(nearestOwn[p]);
       row.strictCopies = (int) sum(strict[p]);
@@ -262,7 +267,7 @@ public final class Audit {
     Classifier quality = inst.quality();
     float[][] classProbs = quality.probabilities(neutralImages);
     double[] neutralMag = new double[nn];
-    double[][] neutralCopy = new double[nn][ns];
+    double[][] neutralCopy = new double[nn][ns], neutralCopyLow = new double[nn][ns];
     List<double[]> alignRows = new ArrayList<>();
     List<Double> neutralScores = new ArrayList<>();
     for (int p = 0; p < nn; p++) {
@@ -274,10 +279,12 @@ public final class Audit {
         int g = neutralFrom + p * ns + j;
         row.magnitude += magnitude.of(g) / ns;
         if (matches.isCopy(g, cal, -1)) neutralCopy[p][j] = 1;
+        if (matches.isLowPassCopy(g, cal, -1)) neutralCopyLow[p][j] = 1;
         neutralScores.add(desc.score()[g]);
         if (cls >= 0) align[j] = classProbs[g - neutralFrom][cls];
       }
       row.copies = (int) sum(neutralCopy[p]);
+      row.lowPassCopies = (int) sum(neutralCopyLow[p]);
       row.alignment = cls >= 0 ? sum(align) / ns : Double.NaN;
       if (cls >= 0) alignRows.add(align);
       row.diversity = neutralDiv[p];
@@ -344,6 +351,9 @@ public final class Audit {
     put(mt, "seed_collapse", nt == 0 ? null : Bootstrap.overUnits(nt, idx -> mean(collapse, idx), r, lv, s + 6));
     put(mt, "seed_collapse_lowpass", nt == 0 ? null : Bootstrap.overUnits(nt, idx -> mean(collapseLow, idx), r, lv, s + 16));
     put(mt, "neutral_copy_share", Bootstrap.twoLevelMean(neutralCopy, r, lv, s + 7));
+    put(mt, "replication_rate_lowpass", nt == 0 ? null : Bootstrap.twoLevel(copyLow, Audit::replicationRate, r, lv, s + 17));
+    put(mt, "target_copy_share_lowpass", nt == 0 ? null : Bootstrap.twoLevelMean(copyLow, r, lv, s + 18));
+    put(mt, "neutral_copy_share_lowpass", Bootstrap.twoLevelMean(neutralCopyLow, r, lv, s + 19));
     put(mt, "concept_rate", ncp == 0 ? null : Bootstrap.twoLevelMean(conceptHits, r, lv, s + 8));
     put(mt, "concept_rate_seen_pairs", seenRows.isEmpty() ? null : Bootstrap.twoLevelMean(seenRows.toArray(double[][]::new), r, lv, s + 9));
     put(mt, "concept_rate_unseen_pairs", unseenRows.isEmpty() ? null : Bootstrap.twoLevelMean(unseenRows.toArray(double[][]::new), r, lv, s + 10));

@@ -56,6 +56,15 @@ public final class AuditMetrics {
     /** Recall of the combined rule on changes of the families the descriptor trained on, and on the others. */
     public double recallSeenFamilies;
     public double recallUnseenFamilies;
+    /**
+     * The low-pass copy rule (a separate rule, not part of the one above): copy when d1/d2 on
+     * 4x4-box low-passed images is below this, set the same way on the same negatives.
+     */
+    public double lowPassThreshold;
+    public double lowPassNegativeRate;
+    public double lowPassRecall;
+    /** Recall of the low-pass rule per kind of change. */
+    public Map<String, Double> lowPassRecallByKind = new LinkedHashMap<>();
   }
 
   /** One verbatim-target prompt over its seeds. */
@@ -67,6 +76,8 @@ public final class AuditMetrics {
     /** Of those, the ones the descriptor test alone finds. */
     public int descriptorCopiesOfOwn;
     public int copiesOfAny;
+    /** Samples that are copies of the target's own image under the low-pass copy rule. */
+    public int lowPassCopiesOfOwn;
     public int strictCopies;
     public int nearestIsOwn;
     public double meanCopyScore;
@@ -96,5 +107,7 @@ public final class AuditMetrics {
     public double diversity;
     public double alignment;
     public int copies;
+    /** Samples that are copies of some training image under the low-pass copy rule. */
+    public int lowPassCopies;
   }
 }

@@ -113,14 +113,18 @@ public final class AuditReport {
         .append(c.combinedMeetsRecall ? " <span class=good>(>= required recall)</span>" : " <span class=bad>(below the required recall)</span>")
         .append("; by change:");
     c.recallByKind.forEach((k, v) -> h.append(' ').append(k).append(' ').append(fmt(v)));
-    h.append(".</p>").append(img(dir.resolve("copy_scores.png")));
+    h.append(".</p><p>Low-pass copy rule (a separate rule, reported beside the one above; grain over a fixed picture is averaged")
+        .append(" down on 4x4-box low-passed images): d1/d2 there below ").append(fmt(c.lowPassThreshold)).append(" (held-out images below: ")
+        .append(fmt(c.lowPassNegativeRate)).append("; changed copies found: ").append(fmt(c.lowPassRecall)).append("; by change:");
+    c.lowPassRecallByKind.forEach((k, v) -> h.append(' ').append(k).append(' ').append(fmt(v)));
+    h.append(").</p>").append(img(dir.resolve("copy_scores.png")));
     if (Files.exists(dir.resolve("magnitude.png"))) {
       h.append("<h2>Text-conditional magnitude (Wen et al.)</h2>").append(img(dir.resolve("magnitude.png")))
           .append(img(dir.resolve("magnitude_roc.png")));
     }
     h.append("<h2>Verbatim targets</h2><p class=small>Each row: the target's training image, a gap, then the ")
         .append("samples; under each sample its copy score and d1/d2 (strict copy when d1/d2 &lt; 1/3).</p><table>")
-        .append("<tr><th class=l>prompt</th><th>copies of own</th><th>strict</th><th>nearest = own</th><th>seed collapse</th><th>low-pass</th>")
+        .append("<tr><th class=l>prompt</th><th>copies of own</th><th>strict</th><th>nearest = own</th><th>low-pass copies</th><th>seed collapse</th><th>low-pass</th>")
         .append("<th>magnitude</th><th class=l>training image | samples</th></tr>");
     for (int i = 0; i < m.targets.size(); i++) {
       AuditMetrics.TargetRow t = m.targets.get(i);
@@ -134,7 +138,8 @@ public final class AuditReport {
       }
       h.append("<tr><td class=l>").append(esc(t.prompt)).append("</td><td class=").append(t.replicated ? "bad" : "good").append(">")
           .append(t.copiesOfOwn).append("/").append(t.samples).append("</td><td>").append(t.strictCopies).append("/").append(t.samples)
-          .append("</td><td>").append(t.nearestIsOwn).append("/").append(t.samples).append("</td><td>").append(fmt(t.seedCollapse))
+          .append("</td><td>").append(t.nearestIsOwn).append("/").append(t.samples).append("</td><td>").append(t.lowPassCopiesOfOwn).append("/")
+          .append(t.samples).append("</td><td>").append(fmt(t.seedCollapse))
           .append("</td><td>").append(fmt(t.seedCollapseLowPass)).append("</td><td>").append(fmt(t.magnitude)).append("</td><td class=l>")
           .append(inline(ImageGrid.pngBytes(List.of(row), size, 2))).append("<br><span class=small>").append(notes)
           .append("</span></td></tr>");

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.uniforget.audit.judge.CopyDescriptor;
 import dev.uniforget.audit.judge.Degradations;
 import dev.uniforget.audit.stats.Calibration;
+import dev.uniforget.audit.stats.Diversity;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -32,6 +33,14 @@ import java.util.SplittableRandom;
  *
  * A query is a copy when either test says so; each test's false-alarm rate on the negatives is
  * set by the percentile, and the union's rate is measured and reported.
+ *
+ * <p>Beside that rule, a third test stands alone, the <em>low-pass copy rule</em>: the same
+ * pixel ratio d1/d2 on {@link #LOW_PASS_FACTOR}x{@link #LOW_PASS_FACTOR}-box low-passed images
+ * (28 px -> 7, 32 px -> 8; the query aligned by the same shifts), its threshold calibrated the same
+ * way on the same held-out negatives. Fresh grain or salt-and-pepper noise over one fixed picture
+ * is averaged down there, so a copy drowned in the noise a pruned or defended model adds still
+ * reads as a copy; the price is that two different images alike in their coarse layout are harder
+ * to tell apart, which the calibration's false-alarm rate measures.
  */
 public final class CopyDetector {
   /** Per query: the index of the nearest training image and the cosine to it (the copy score). */
@@ -42,7 +51,8 @@ public final class CopyDetector {
    * they are, and those of the query shifted (by up to {@link #MAX_SHIFT} px) to its best
    * alignment (smallest d1), which the ratio test reads.
    */
-  public record Matches(Nearest descriptor, NearestNeighbors.Match[] pixels, NearestNeighbors.Match[] aligned) {
+  public record Matches(Nearest descriptor, NearestNeighbors.Match[] pixels, NearestNeighbors.Match[] aligned,
+      NearestNeighbors.Match[] lowPass) {
     /** Whether query {@code i} is a copy under {@code c}, and (when {@code own >= 0}) of training image {@code own}. */
     public boolean isCopy(int i, Calibrated c, int own) {
       return isCopy(i, c.threshold().threshold(), c.ratioThreshold(), own);
@@ -52,6 +62,11 @@ public final class CopyDetector {
       boolean byDescriptor = descriptor.score()[i] > scoreThreshold && (own < 0 || descriptor.index()[i] == own);
       boolean byRatio = aligned[i].ratio() < ratioThreshold && (own < 0 || aligned[i].nearest() == own);
       return byDescriptor || byRatio;
+    }
+
+    /** Whether query {@code i} is a copy under the low-pass copy rule (and, when {@code own >= 0}, of training image {@code own}). */
+    public boolean isLowPassCopy(int i, Calibrated c, int own) {
+      return lowPass[i].ratio() < c.lowPassThreshold() && (own < 0 || lowPass[i].nearest() == own);
     }
   }
 
@@ -84,14 +99,19 @@ public final class CopyDetector {
   public record Calibrated(Calibration.Threshold threshold, double[] negatives, double[] positives,
       double ratioThreshold, double ratioNegativeRate, double ratioRecall, double combinedNegativeRate,
       double combinedRecall, Change[] changes, Map<Change, Double> recallByChange, boolean positivesUnseen,
-      int positiveSourceImages, double recallSeenFamilies, double recallUnseenFamilies) {}
+      int positiveSourceImages, double recallSeenFamilies, double recallUnseenFamilies, double lowPassThreshold,
+      double lowPassNegativeRate, double lowPassRecall, Map<Change, Double> lowPassRecallByChange) {}
 
   private static final int QUERY_CHUNK = 1024;
   /** Largest shift, in pixels along x and along y, tried when aligning a query for the ratio test. */
   public static final int MAX_SHIFT = 2;
+  /** The box side of the low-pass copy rule (and of the audit's low-pass seed collapse). */
+  public static final int LOW_PASS_FACTOR = 4;
 
   private final CopyDescriptor descriptor;
   private final NearestNeighbors pixels;
+  private final NearestNeighbors lowPassPixels;
+  private final int channels;
   private final List<float[]> training;
   private final float[][] trainingEmbeddings;
   private final NDManager root;
@@ -108,6 +128,8 @@ public final class CopyDetector {
     this.pixels = pixels;
     this.training = new ArrayList<>(pixels.size());
     for (int i = 0; i < pixels.size(); i++) training.add(pixels.image(i));
+    this.channels = training.isEmpty() ? 1 : training.get(0).length / (size * size);
+    this.lowPassPixels = new NearestNeighbors(lowPassView(training));
     this.trainingEmbeddings = descriptor.embed(training);
     this.root = root;
   }
@@ -116,6 +138,7 @@ public final class CopyDetector {
   public Matches match(List<float[]> queries) {
     NearestNeighbors.Match[] plain = pixels.search(queries, root);
     NearestNeighbors.Match[] aligned = plain.clone();
+    NearestNeighbors.Match[] low = lowPassPixels.search(lowPassView(queries), root);
     for (int dy = -MAX_SHIFT; dy <= MAX_SHIFT; dy++) {
       for (int dx = -MAX_SHIFT; dx <= MAX_SHIFT; dx++) {
         if (dx == 0 && dy == 0) continue;
@@ -123,9 +146,31 @@ public final class CopyDetector {
         for (float[] q : queries) shifted.add(Degradations.shift(q, size, dx, dy));
         NearestNeighbors.Match[] m = pixels.search(shifted, root);
         for (int i = 0; i < m.length; i++) if (m[i].d1() < aligned[i].d1()) aligned[i] = m[i];
+        NearestNeighbors.Match[] ml = lowPassPixels.search(lowPassView(shifted), root);
+        for (int i = 0; i < ml.length; i++) if (ml[i].d1() < low[i].d1()) low[i] = ml[i];
       }
     }
-    return new Matches(nearest(queries), plain, aligned);
+    return new Matches(nearest(queries), plain, aligned, low);
+  }
+
+  /**
+   * The images the low-pass rule compares: box-pooled, then each standardised to mean 0 and
+   * standard deviation 1 over all its values. Salt-and-pepper noise does not average to zero but
+   * pulls every box toward mid-grey (a contrast loss), and a pruned model's copies drift in
+   * brightness; standardising takes both out, so what is left is the coarse layout.
+   */
+  List<float[]> lowPassView(List<float[]> images) {
+    List<float[]> pooled = Diversity.boxPool(images, channels, size, LOW_PASS_FACTOR);
+    for (float[] p : pooled) {
+      double mean = 0, sq = 0;
+      for (float v : p) mean += v;
+      mean /= p.length;
+      for (float v : p) sq += (v - mean) * (v - mean);
+      double sd = Math.sqrt(sq / p.length);
+      float inv = (float) (1.0 / Math.max(sd, 1e-3));
+      for (int i = 0; i < p.length; i++) p[i] = (float) ((p[i] - mean) * inv);
+    }
+    return pooled;
   }
 
   /** The nearest training image of each query by descriptor cosine. */
@@ -193,10 +238,25 @@ public final class CopyDetector {
     }
     Map<Change, Double> byChange = new EnumMap<>(Change.class);
     counts.forEach((k, c) -> byChange.put(k, (double) c[1] / c[0]));
+    // The low-pass copy rule, calibrated the same way on the same negatives and positives.
+    double lowThreshold = Calibration.percentile(ratios(neg.lowPass()), 100 - percentile);
+    int lowNeg = 0, lowPos = 0;
+    for (NearestNeighbors.Match m : neg.lowPass()) if (m.ratio() < lowThreshold) lowNeg++;
+    Map<Change, int[]> lowCounts = new EnumMap<>(Change.class);
+    for (int i = 0; i < positives; i++) {
+      boolean copy = pos.lowPass()[i].ratio() < lowThreshold;
+      if (copy) lowPos++;
+      int[] c = lowCounts.computeIfAbsent(changes[i], k -> new int[2]);
+      c[0]++;
+      if (copy) c[1]++;
+    }
+    Map<Change, Double> lowByChange = new EnumMap<>(Change.class);
+    lowCounts.forEach((k, c) -> lowByChange.put(k, (double) c[1] / c[0]));
     return new Calibrated(th, neg.descriptor().score(), pos.descriptor().score(), ratioThreshold, (double) ratioNeg / heldOut.size(),
         (double) ratioPos / positives, (double) unionNeg / heldOut.size(), (double) unionPos / positives, changes, byChange,
         unseen, sources.size(), seenFam[0] == 0 ? Double.NaN : (double) seenFam[1] / seenFam[0],
-        unseenFam[0] == 0 ? Double.NaN : (double) unseenFam[1] / unseenFam[0]);
+        unseenFam[0] == 0 ? Double.NaN : (double) unseenFam[1] / unseenFam[0], lowThreshold, (double) lowNeg / heldOut.size(),
+        (double) lowPos / positives, lowByChange);
   }
 
   private static double[] ratios(NearestNeighbors.Match[] matches) {

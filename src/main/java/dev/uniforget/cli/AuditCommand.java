@@ -116,6 +116,8 @@ final class AuditCommand implements Callable<Integer> {
         c.combinedNegativeRate, c.negatives, c.combinedRecall, c.positives,
         c.positivesUnseenByDescriptor ? c.positiveSourceImages + " training images the descriptor never saw" : "training images (IN-SAMPLE)",
         c.recallSeenFamilies, c.recallUnseenFamilies, c.recallByKind, c.combinedMeetsRecall ? "" : "  ** below the required recall **");
+    System.out.printf("low-pass copy rule (separate): d1/d2 on 4x4-box low-passed images < %.4f (held-out negatives below: %.3f,"
+        + " recall: %.3f), by change %s%n", c.lowPassThreshold, c.lowPassNegativeRate, c.lowPassRecall, c.lowPassRecallByKind);
     m.seconds.forEach((k, v) -> System.out.printf("time %-16s %8.1f s%n", k, v));
     if (m.mitigation != null) System.out.println("mitigation: " + m.mitigation);
   }

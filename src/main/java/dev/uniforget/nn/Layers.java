@@ -19,9 +19,20 @@ public final class Layers {
 
   private Layers() {}
 
-  /** y = x W^T + b with {@code prefix.weight} (out, in) and {@code prefix.bias} (out). */
+  /**
+   * y = x W^T + b with {@code prefix.weight} (out, in) and {@code prefix.bias} (out). An input of
+   * three or more axes runs as one 2-D product on its (rows, in) view: libtorch then adds the bias
+   * inside the GEMM (addmm), where the batched path did a matmul and a separate pass over the output.
+   */
   public static NDArray linear(NDArray x, ParameterStore p, String prefix) {
-    return Linear.linear(x, p.get(prefix + ".weight"), p.get(prefix + ".bias")).singletonOrThrow();
+    NDArray w = p.get(prefix + ".weight"), b = p.get(prefix + ".bias");
+    Shape s = x.getShape();
+    if (s.dimension() <= 2) return Linear.linear(x, w, b).singletonOrThrow();
+    long in = s.get(s.dimension() - 1);
+    NDArray y = Linear.linear(x.reshape(-1, in), w, b).singletonOrThrow();
+    long[] dims = s.getShape();
+    dims[dims.length - 1] = w.getShape().get(0);
+    return y.reshape(new Shape(dims));
   }
 
   /** LayerNorm over the last axis with affine {@code prefix.weight}/{@code prefix.bias}. */
@@ -95,7 +106,8 @@ public final class Layers {
   /** softmax(q k^T / sqrt(hd) + keyBias) v for q, k, v (B, H, T, hd); returns (B, T, H, hd). */
   public static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray keyBias) {
     long hd = q.getShape().get(3);
-    NDArray scores = scale(q.matMul(k.transpose(0, 1, 3, 2)), 1.0 / Math.sqrt(hd));
+    // The 1/sqrt(hd) scale on q (T x hd values) rather than on the scores (T x T): the same product, one smaller pass.
+    NDArray scores = scale(q, 1.0 / Math.sqrt(hd)).matMul(k.transpose(0, 1, 3, 2));
     if (keyBias != null) scores = scores.addi(keyBias);
     return scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3);
   }

@@ -143,7 +143,8 @@ class AuditTest {
     assertEquals(m.prompts.concept.size(), mt.concepts.size());
     assertEquals(3, mt.seedsPerPrompt);
     List<String> rates = List.of("replication_rate", "replication_rate_strict", "target_copy_share", "target_copy_share_descriptor",
-        "target_nearest_is_own_share", "neutral_copy_share", "concept_rate", "concept_false_alarm_neutral", "alignment");
+        "target_nearest_is_own_share", "neutral_copy_share", "replication_rate_lowpass", "target_copy_share_lowpass",
+        "neutral_copy_share_lowpass", "concept_rate", "concept_false_alarm_neutral", "alignment");
     for (String k : rates) {
       Double est = mt.headline.get(k);
       double[] iv = mt.intervals.get(k);
@@ -172,12 +173,18 @@ class AuditTest {
     double auc = mt.headline.get("magnitude_auc");
     assertTrue(mt.intervals.get("magnitude_auc")[0] <= auc && auc <= mt.intervals.get("magnitude_auc")[1]);
     // the rates agree with the per-prompt rows they summarise
-    double copies = 0, nearest = 0;
+    double copies = 0, nearest = 0, lowCopies = 0, neutralLow = 0;
     for (AuditMetrics.TargetRow row : mt.targets) {
       copies += row.copiesOfOwn;
       nearest += row.nearestIsOwn;
+      lowCopies += row.lowPassCopiesOfOwn;
     }
+    for (AuditMetrics.NeutralRow row : mt.neutral) neutralLow += row.lowPassCopies;
     assertEquals(copies / (2 * 3), mt.headline.get("target_copy_share"), 1e-12);
+    assertEquals(lowCopies / (2 * 3), mt.headline.get("target_copy_share_lowpass"), 1e-12);
+    assertEquals(neutralLow / (6 * 3), mt.headline.get("neutral_copy_share_lowpass"), 1e-12);
+    assertTrue(mt.calibration.lowPassThreshold > 0 && mt.calibration.lowPassNegativeRate <= 0.1, "low-pass threshold "
+        + mt.calibration.lowPassThreshold + ", held-out false alarms " + mt.calibration.lowPassNegativeRate);
     assertEquals(nearest / (2 * 3), mt.headline.get("target_nearest_is_own_share"), 1e-12);
     assertEquals(mt.targets.stream().mapToDouble(t -> t.seedCollapseLowPass).average().orElseThrow(),
         mt.headline.get("seed_collapse_lowpass"), 1e-12, "the low-pass collapse is the mean of the rows'");

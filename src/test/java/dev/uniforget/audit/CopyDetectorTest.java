@@ -245,4 +245,42 @@ class CopyDetectorTest {
       assertEquals(unseen, cal.positiveSourceImages());
     }
   }
+
+  /**
+   * The low-pass copy rule finds copies drowned in fresh salt-and-pepper noise (what a pruned or
+   * defended model draws over a memorized picture), which the full-resolution ratio misses, and
+   * its false alarms on held-out images stay at the calibrated rate.
+   */
+  @Test
+  void theLowPassRuleFindsCopiesUnderHeavyGrainThatTheFullResolutionRatioMisses() {
+    int size = 28; // the lab's side: 7 x 7 after the 4 x 4 boxes
+    List<float[]> training = SyntheticImages.blobs(150, size, 1, 11);
+    List<float[]> heldOut = SyntheticImages.blobs(300, size, 1, 12);
+    DescriptorConfig dc = descriptorConfig(1, 10);
+    dc.imageSize = size;
+    try (CopyDescriptor d = CopyDescriptor.initialize(dc, root, 3)) {
+      CopyDetector detector = new CopyDetector(d, new NearestNeighbors(training), size, root);
+      CopyDetector.Calibrated cal = detector.calibrate(heldOut, 70, 99, 0.95, 5);
+      assertTrue(cal.lowPassNegativeRate() <= 0.02, "false alarms on held-out images " + cal.lowPassNegativeRate());
+      assertEquals(EnumSet.allOf(CopyDetector.Change.class), cal.lowPassRecallByChange().keySet());
+      SplittableRandom rng = new SplittableRandom(9);
+      List<float[]> grainy = new ArrayList<>();
+      for (int i = 0; i < 30; i++) grainy.add(Degradations.speckle(training.get(i), 0.15f, rng));
+      CopyDetector.Matches m = detector.match(grainy);
+      int low = 0, full = 0;
+      for (int i = 0; i < grainy.size(); i++) {
+        if (m.isLowPassCopy(i, cal, i)) low++;
+        if (m.aligned()[i].ratio() < cal.ratioThreshold() && m.aligned()[i].nearest() == i) full++;
+      }
+      System.out.printf("grainy copies: low-pass rule %d of 30, full-resolution ratio %d of 30 (thresholds %.3f, %.3f)%n", low, full,
+          cal.lowPassThreshold(), cal.ratioThreshold());
+      assertTrue(low >= 15, "the low-pass rule finds " + low + " of 30");
+      assertTrue(full <= 5, "the full-resolution ratio finds " + full + " of 30");
+      // A held-out image (never trained on) is not a copy of its nearest training image.
+      CopyDetector.Matches neg = detector.match(SyntheticImages.blobs(100, size, 1, 13));
+      int alarms = 0;
+      for (int i = 0; i < 100; i++) if (neg.isLowPassCopy(i, cal, -1)) alarms++;
+      assertTrue(alarms <= 5, alarms + " of 100 new held-out images called copies");
+    }
+  }
 }
