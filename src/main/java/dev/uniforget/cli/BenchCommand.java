@@ -1,25 +1,8 @@
 package dev.uniforget.cli;
 
-import ai.djl.ndarray.NDManager;
-import dev.uniforget.model.FlowModel;
-import dev.uniforget.model.Flops;
-import dev.uniforget.model.ModelConfig;
-import dev.uniforget.model.ModelDir;
-import dev.uniforget.model.UnitMasks;
-import dev.uniforget.model.WordTokenizer;
-import dev.uniforget.sampling.EulerSampler;
-import dev.uniforget.train.TrainConfig;
-import dev.uniforget.train.Trainer;
-import dev.uniforget.train.TrainingSet;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.uniforget.bench.Bench;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,29 +23,29 @@ import picocli.CommandLine.Option;
     })
 final class BenchCommand implements Callable<Integer> {
   @Option(names = "--steps", description = "Java training steps for the memory check (default: ${DEFAULT-VALUE}).")
-  int steps = 500;
+  int steps = new Bench().steps;
 
   @Option(names = "--batch-size", description = "Training batch (default: ${DEFAULT-VALUE}).")
-  int batch = 64;
+  int batch = new Bench().batch;
 
   @Option(names = "--python", description = "PyTorch 1.13 interpreter (the numerics reference; default: ${DEFAULT-VALUE}).")
-  String python = "/usr/bin/python3";
+  String python = new Bench().python;
 
   @Option(names = "--torch2", description = {"PyTorch 2.x interpreter (default: ${DEFAULT-VALUE}, made by",
       "scripts/torch2-venv.sh; relative paths are read from the project root)."})
-  String torch2 = ".venv-torch2/bin/python";
+  String torch2 = new Bench().torch2;
 
   @Option(names = "--no-compile", description = "Skip torch.compile (it compiles for a minute or more).")
   boolean noCompile;
 
   @Option(names = "--reference-steps", description = "Timed PyTorch training steps (default: ${DEFAULT-VALUE}).")
-  int referenceSteps = 30;
+  int referenceSteps = new Bench().referenceSteps;
 
   @Option(names = "--sample-images", description = "Images per sampling repeat for images/s (default: ${DEFAULT-VALUE}).")
-  int sampleImages = 256;
+  int sampleImages = new Bench().sampleImages;
 
   @Option(names = "--mask-steps", description = "Timed mask-training steps (default: ${DEFAULT-VALUE}).")
-  int maskSteps = 5;
+  int maskSteps = new Bench().maskSteps;
 
   @Option(names = "--forget", description = "Instead: peak memory and step time of UniForget mask training at 4, 8 and 16 sampler steps (each in a fresh JVM).")
   boolean forget;
@@ -73,344 +56,30 @@ final class BenchCommand implements Callable<Integer> {
   List<Path> sampling;
 
   @Option(names = "--sampling-repeats", description = "Interleaved pairs for --sampling (default: ${DEFAULT-VALUE}).")
-  int samplingRepeats = 7;
+  int samplingRepeats = new Bench().samplingRepeats;
 
   @Option(names = "--forget-probe", hidden = true, description = "Internal: one mask-training probe at this many sampler steps.")
   Integer forgetProbe;
 
   @picocli.CommandLine.Mixin TrainCommand.ArchitectureOptions arch = new TrainCommand.ArchitectureOptions();
 
-  /** A median with its range over repeats. */
-  record Timing(double median, double min, double max) {
-    static Timing of(List<Double> values) {
-      List<Double> v = new ArrayList<>(values);
-      java.util.Collections.sort(v);
-      return new Timing(v.get(v.size() / 2), v.get(0), v.get(v.size() - 1));
-    }
-
-    static final Timing NONE = new Timing(Double.NaN, Double.NaN, Double.NaN);
-
-    String show(String fmt) {
-      return Double.isNaN(median) ? "n/a" : String.format(java.util.Locale.ROOT, fmt + " [" + fmt + "-" + fmt + "]", median, min, max);
-    }
-  }
-
   @Override
   public Integer call() throws Exception {
-    if (forgetProbe != null) return forgetProbe(forgetProbe);
-    if (forget) return forgetBench();
-    if (sampling != null) return samplingBench(sampling.get(0), sampling.get(1));
-    if (steps < 200) throw new IllegalArgumentException("--steps must be >= 200 (memory is read at steps 100, steps/2 and steps)");
-    if (maskSteps < 1 || sampleImages < 1 || referenceSteps < 1) {
-      throw new IllegalArgumentException("--mask-steps, --sample-images and --reference-steps must be >= 1");
-    }
-    Path tmp = Files.createTempDirectory("uniforget-bench");
-    try (NDManager root = NDManager.newBaseManager()) {
-      List<String> captions = syntheticCaptions();
-      WordTokenizer tok = WordTokenizer.build(captions, arch.maxTokens);
-      ModelConfig cfg = arch.toConfig(tok.vocabSize());
-      FlowModel model = FlowModel.initialize(cfg, tok, root, 0);
-      Path modelDir = tmp.resolve("model");
-      ModelDir.save(model, modelDir, false, Map.of());
-      String threads = System.getProperty("ai.djl.pytorch.num_threads", "2");
-      System.out.printf("model: %,d parameters, %d double + %d single blocks%s, %dx%dx%d images, %s threads%n",
-          model.params().parameterCount(), cfg.doubleBlocks, cfg.depth, cfg.rope ? ", rope" : "", cfg.channels,
-          cfg.imageSize, cfg.imageSize, threads);
-
-      double peak = matmulPeakGflops(root);
-      System.err.printf("  libtorch matmul 1024^3: %.1f GFLOP/s%n", peak);
-
-      // Sampling speed (before training: the weights do not change the cost); repeats give the spread.
-      EulerSampler.Settings s = new EulerSampler.Settings(cfg.sampler.steps, cfg.sampler.guidance);
-      List<String> prompts = new ArrayList<>();
-      long[] seeds = new long[sampleImages];
-      for (int i = 0; i < sampleImages; i++) {
-        prompts.add(captions.get(i % captions.size()));
-        seeds[i] = i;
-      }
-      EulerSampler.sample(model, root, prompts.subList(0, Math.min(64, sampleImages)),
-          java.util.Arrays.copyOf(seeds, Math.min(64, sampleImages)), s, UnitMasks.NONE, 64, null);
-      List<Double> rates = new ArrayList<>();
-      for (int rep = 0; rep < 3; rep++) {
-        long t0 = System.nanoTime();
-        EulerSampler.sample(model, root, prompts, seeds, s, UnitMasks.NONE, 64, null);
-        rates.add(sampleImages / ((System.nanoTime() - t0) / 1e9));
-      }
-      Timing javaSampling = Timing.of(rates);
-      System.err.println("  java sampling images/s " + javaSampling.show("%.1f"));
-
-      Timing javaMask = javaMaskStepMs(model, captions, root);
-      System.err.println("  java mask step ms " + javaMask.show("%.0f"));
-
-      // Java training steps and resident memory.
-      TrainingSet data = syntheticData(tok, captions, cfg);
-      TrainConfig tc = new TrainConfig();
-      tc.steps = steps;
-      tc.batchSize = batch;
-      tc.checkpointEvery = Integer.MAX_VALUE;
-      long rssStart = rssMb();
-      long rssWarm = 0, rssMid = 0;
-      List<Double> stepMs = new ArrayList<>();
-      try (Trainer tr = Trainer.start(model, data, tc, tmp.resolve("run"), root)) {
-        for (int i = 0; i < steps; i++) {
-          long a = System.nanoTime();
-          tr.trainStep();
-          if (i >= 10) stepMs.add((System.nanoTime() - a) / 1e6);
-          if (i == 99) rssWarm = rssMb();
-          if (i == steps / 2 - 1) rssMid = rssMb();
-          if ((i + 1) % 100 == 0) System.err.printf("  java step %d/%d, rss %d MB%n", i + 1, steps, rssMb());
-        }
-      }
-      long rssEnd = rssMb();
-      Timing javaStep = Timing.of(stepMs);
-      // Model FLOPs of a training step: forward + backward (about twice the forward) of the
-      // flow transformer and the text encoder for every image of the batch.
-      double stepFlops = 3.0 * batch * (Flops.perVelocity(cfg) + Flops.perPrompt(cfg));
-      double utilisation = stepFlops / (javaStep.median() / 1e3) / (peak * 1e9);
-
-      // The PyTorch references on the same model directory, after the Java run (never concurrently).
-      Reference t2 = pytorch(resolveFromProject(torch2), modelDir, !noCompile, "PyTorch 2.x");
-      Reference t1 = pytorch(python, modelDir, false, "PyTorch 1.13");
-
-      System.out.println();
-      String row = "%-40s %22s %22s %22s %22s%n";
-      System.out.printf(row, "median [min-max]", "Java (DJL, libtorch)", version(t2, "PyTorch 2.x") + " eager",
-          "torch.compile", version(t1, "PyTorch 1.13"));
-      System.out.printf(row, "training step (ms, batch " + batch + ")", javaStep.show("%.1f"), get(t2, "train_step_ms").show("%.1f"),
-          get(t2, "compile_train_step_ms").show("%.1f"), get(t1, "train_step_ms").show("%.1f"));
-      System.out.printf(row, "sampling (images/s, " + s.steps() + " steps, cfg " + s.guidance() + ")", javaSampling.show("%.1f"),
-          get(t2, "sample_images_per_s").show("%.1f"), "", get(t1, "sample_images_per_s").show("%.1f"));
-      System.out.printf(row, "mask-training step (ms, batch 16)", javaMask.show("%.0f"), get(t2, "mask_step_ms").show("%.0f"),
-          "", get(t1, "mask_step_ms").show("%.0f"));
-      System.out.println();
-      System.out.printf("%-58s %s%n", "Java / PyTorch 2.x eager, training step (target <= 1.0)", ratio(javaStep.median(), get(t2, "train_step_ms").median()));
-      System.out.printf("%-58s %s%n", "Java / torch.compile, training step", ratio(javaStep.median(), get(t2, "compile_train_step_ms").median()));
-      System.out.printf("%-58s %s%n", "Java / PyTorch 2.x, sampling images/s (target >= 1.0)", ratio(javaSampling.median(), get(t2, "sample_images_per_s").median()));
-      System.out.printf("%-58s %s%n", "Java / PyTorch 2.x, mask-training step (target <= 1.0)", ratio(javaMask.median(), get(t2, "mask_step_ms").median()));
-      System.out.printf("%-58s %s%n", "Java / PyTorch 1.13, training step", ratio(javaStep.median(), get(t1, "train_step_ms").median()));
-      System.out.printf(java.util.Locale.ROOT, "%-58s %.1f GFLOP/s; %.2f GFLOP per step = %.0f%% of peak%n",
-          "libtorch matmul peak (1024^3) and the Java training step", peak, stepFlops / 1e9, 100 * utilisation);
-      System.out.printf("%-58s %d / %d / %d / %d MB (growth in the second half %d MB)%n",
-          "resident memory: start, step 100, step " + steps / 2 + ", step " + steps, rssStart, rssWarm, rssMid, rssEnd, rssEnd - rssMid);
-      System.out.printf("%-58s %d MB%n", "JVM heap limit (-Xmx, grows lazily)", Runtime.getRuntime().maxMemory() >> 20);
-    } finally {
-      dev.uniforget.io.AtomicFiles.deleteRecursively(tmp);
-    }
-    return 0;
-  }
-
-  /** What one PyTorch run measured: its version (null when it did not run) and timings by key. */
-  record Reference(String version, Map<String, Timing> timings) {}
-
-  private static Timing get(Reference r, String key) {
-    return r.timings().getOrDefault(key, Timing.NONE);
-  }
-
-  private static String version(Reference r, String fallback) {
-    return r.version() != null ? "PyTorch " + r.version() : fallback;
-  }
-
-  private static String ratio(double a, double b) {
-    return Double.isNaN(a) || Double.isNaN(b) ? "n/a" : String.format(java.util.Locale.ROOT, "%.2f", a / b);
-  }
-
-  /** Median GFLOP/s of a 1024 x 1024 x 1024 matmul in libtorch, the engine's own peak here. */
-  private static double matmulPeakGflops(NDManager root) {
-    try (NDManager m = root.newSubManager()) {
-      ai.djl.ndarray.NDArray a = m.randomNormal(new ai.djl.ndarray.types.Shape(1024, 1024));
-      ai.djl.ndarray.NDArray b = m.randomNormal(new ai.djl.ndarray.types.Shape(1024, 1024));
-      List<Double> g = new ArrayList<>();
-      for (int i = 0; i < 13; i++) {
-        long t0 = System.nanoTime();
-        ai.djl.ndarray.NDArray c = a.matMul(b);
-        c.getFloat(0, 0); // forces the result
-        double sec = (System.nanoTime() - t0) / 1e9;
-        c.close();
-        if (i >= 3) g.add(2.0 * 1024 * 1024 * 1024 / sec / 1e9);
-      }
-      return Timing.of(g).median();
-    }
-  }
-
-  /** Median time of a UniForget mask-training step at batch 16 with the model's sampler (the first step warms up). */
-  private Timing javaMaskStepMs(FlowModel model, List<String> captions, NDManager root) {
-    dev.uniforget.forget.ForgetConfig fc = new dev.uniforget.forget.ForgetConfig();
-    fc.steps = maskSteps + 1;
-    fc.batchSize = 16;
-    fc.seedsPerPrompt = 1;
-    dev.uniforget.forget.MaskLogits logits = new dev.uniforget.forget.MaskLogits(model.config(), false, fc.relaxation(), root);
-    List<Double> ms = new ArrayList<>();
-    long[] last = new long[1];
-    List<String> pool = captions.subList(0, Math.min(16, captions.size()));
-    // The pool's original samples are computed before the first step; time from the first callback on.
-    dev.uniforget.forget.MaskTrainer.train(model, pool, logits, fc, root, (l, total) -> {
-      long now = System.nanoTime();
-      if (l.step() > 1) ms.add((now - last[0]) / 1e6);
-      last[0] = now;
-    });
-    return Timing.of(ms);
-  }
-
-  /** Sampling time of two models, interleaved (the speed a pruning buys, measured with its spread). */
-  private int samplingBench(Path a, Path b) throws Exception {
-    if (samplingRepeats < 3) throw new IllegalArgumentException("--sampling-repeats must be >= 3, found " + samplingRepeats);
-    try (NDManager root = NDManager.newBaseManager(); FlowModel ma = ModelDir.load(a, root); FlowModel mb = ModelDir.load(b, root)) {
-      var s = ma.config().sampler;
-      double flops = (double) Flops.perImage(ma.config(), s.steps, s.guidance) / Flops.perImage(mb.config(), s.steps, s.guidance);
-      System.out.printf(java.util.Locale.ROOT, "A %s: %,d parameters; B %s: %,d parameters; FLOPs per image A/B x%.3f; %s threads%n",
-          a, ma.params().parameterCount(), b, mb.params().parameterCount(), flops, System.getProperty("ai.djl.pytorch.num_threads", "2"));
-      System.out.printf("%-8s %-26s %-26s %-28s%n", "images", "A s median [min-max]", "B s median [min-max]", "speed-up A/B median [min-max]");
-      for (int images : new int[] {64, 256}) {
-        dev.uniforget.forget.Measures.SamplingTiming t = dev.uniforget.forget.Measures.timeSampling(ma, mb, root, images, samplingRepeats);
-        System.out.printf("%-8d %-26s %-26s %-28s%n", images, show(t.before()), show(t.after()), show(t.speedups()));
-      }
-    }
-    return 0;
-  }
-
-  private static String show(double[] v) {
-    double[] r = dev.uniforget.forget.Measures.range(v);
-    return String.format(java.util.Locale.ROOT, "%.3f [%.3f-%.3f]", dev.uniforget.forget.Measures.median(v), r[0], r[1]);
-  }
-
-  /** Runs one probe per sampler-step count in a fresh JVM, so each peak RSS is its own. */
-  private int forgetBench() throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    System.out.printf("%-14s %14s %14s%n", "sampler steps", "peak RSS (MB)", "s / mask step");
-    for (int n : new int[] {4, 8, 16}) {
-      Process p = new ProcessBuilder(java, "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-          Main.class.getName(), "bench", "--forget-probe", Integer.toString(n)).redirectErrorStream(true).start();
-      String result = null;
-      StringBuilder all = new StringBuilder();
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = r.readLine()) != null; ) {
-          all.append(line).append('\n');
-          if (line.startsWith("probe ")) result = line;
-        }
-      }
-      if (p.waitFor() != 0 || result == null) throw new IllegalStateException("forget probe failed:\n" + all);
-      String[] f = result.split(" ");
-      System.out.printf("%-14d %14s %14s%n", n, f[2], f[3]);
-    }
-    return 0;
-  }
-
-  /** Three mask-training steps (batch 16) on the lab preset; prints peak RSS and time per step. */
-  private int forgetProbe(int samplerSteps) throws Exception {
-    try (NDManager root = NDManager.newBaseManager()) {
-      List<String> captions = syntheticCaptions();
-      WordTokenizer tok = WordTokenizer.build(captions, 12);
-      FlowModel model = FlowModel.initialize(ModelConfig.labPreset(tok.vocabSize()), tok, root, 0);
-      dev.uniforget.forget.ForgetConfig cfg = new dev.uniforget.forget.ForgetConfig();
-      cfg.steps = 4;
-      cfg.batchSize = 16;
-      cfg.samplerSteps = samplerSteps;
-      cfg.seedsPerPrompt = 1;
-      dev.uniforget.forget.MaskLogits logits =
-          new dev.uniforget.forget.MaskLogits(model.config(), false, cfg.relaxation(), root);
-      long[] start = new long[1];
-      dev.uniforget.forget.MaskTrainer.train(model, captions.subList(0, 16), logits, cfg, root, (l, total) -> {
-        if (l.step() == 1) start[0] = System.nanoTime(); // the first step warms up
-      });
-      double perStep = (System.nanoTime() - start[0]) / 1e9 / (cfg.steps - 1);
-      long peak = -1;
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) peak = Long.parseLong(line.replaceAll("\\D", "")) / 1024;
-      }
-      System.out.printf("probe %d %d %.2f%n", samplerSteps, peak, perStep);
-    }
-    return 0;
-  }
-
-  /**
-   * Runs the reference script's bench on {@code interpreter}; returns its timings by key (and
-   * "version"), or an empty map with the reason on stderr when that interpreter is missing or
-   * fails: the table then says n/a.
-   */
-  private Reference pytorch(String interpreter, Path modelDir, boolean compile, String label) throws Exception {
-    Map<String, Timing> out = new java.util.LinkedHashMap<>();
-    String version = null;
-    Path script = referenceScript();
-    if (script == null) {
-      System.err.println("PyTorch reference script not found (src/test/python/flow_reference.py); skipping " + label);
-      return new Reference(null, out);
-    }
-    if (!Files.isExecutable(Path.of(interpreter))) {
-      System.err.println(label + ": no interpreter at " + interpreter
-          + (label.contains("2") ? " (create it with scripts/torch2-venv.sh)" : " (apt-get install -y python3-torch)"));
-      return new Reference(null, out);
-    }
-    List<String> cmd = new ArrayList<>(List.of(interpreter, script.toString(), "bench", modelDir.toString(),
-        Integer.toString(referenceSteps), Integer.toString(batch)));
-    if (compile) cmd.add("--compile");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("OMP_NUM_THREADS", System.getProperty("ai.djl.pytorch.num_threads", "2")); // the Java side's count
-    Process p = pb.start();
-    StringBuilder all = new StringBuilder();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line; (line = r.readLine()) != null; ) {
-        all.append(line).append('\n');
-        String[] f = line.trim().split("\\s+");
-        if (f.length >= 2 && f[0].equals("pytorch")) {
-          version = f[1];
-        } else if (f.length == 4 && f[0].matches("[a-z_]+")) {
-          try {
-            out.put(f[0], new Timing(Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3])));
-          } catch (NumberFormatException e) {
-            // a line of the library's own output, not ours
-          }
-        }
-        if (line.startsWith("compile") || line.contains("_ms") || line.contains("_per_s")) System.err.println("  " + label + ": " + line);
-      }
-    }
-    if (p.waitFor() != 0) {
-      System.err.println(label + " reference failed (" + interpreter + "):\n" + all);
-    }
-    return new Reference(version, out);
-  }
-
-  private static String resolveFromProject(String interpreter) throws Exception {
-    Path p = Path.of(interpreter);
-    if (p.isAbsolute()) return interpreter;
-    Path script = referenceScript();
-    return script == null ? interpreter : script.getParent().getParent().getParent().getParent().resolve(p).toString();
-  }
-
-  /** The reference script beside the jar's project (target/uniforget.jar -> src/test/python). */
-  static Path referenceScript() throws Exception {
-    Path jar = Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    for (Path dir = jar.getParent(); dir != null; dir = dir.getParent()) {
-      Path s = dir.resolve("src/test/python/flow_reference.py");
-      if (Files.isRegularFile(s)) return s;
-    }
-    return null;
-  }
-
-  static List<String> syntheticCaptions() {
-    String[] classes = {"t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot"};
-    String[] adj = {"dark", "light", "small", "large", "plain", "patterned"};
-    List<String> out = new ArrayList<>();
-    for (String c : classes) for (String a : adj) out.add("a photo of a " + a + " " + c);
-    return out;
-  }
-
-  private static TrainingSet syntheticData(WordTokenizer tok, List<String> captions, ModelConfig cfg) {
-    int n = 2048, numel = cfg.channels * cfg.imageSize * cfg.imageSize, l = tok.maxLength();
-    Random r = new Random(0);
-    float[] images = new float[n * numel];
-    for (int i = 0; i < images.length; i++) images[i] = r.nextFloat() * 2 - 1;
-    long[] tokens = new long[n * l];
-    for (int i = 0; i < n; i++) {
-      int[] ids = tok.encode(captions.get(i % captions.size()));
-      for (int j = 0; j < l; j++) tokens[i * l + j] = ids[j];
-    }
-    return new TrainingSet(images, tokens, n, numel, l);
-  }
-
-  static long rssMb() throws java.io.IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
-    }
-    return -1;
+    if (forgetProbe != null) return Bench.forgetProbe(forgetProbe);
+    Bench b = new Bench();
+    if (forget) return b.forget();
+    b.samplingRepeats = samplingRepeats;
+    if (sampling != null) return b.sampling(sampling.get(0), sampling.get(1));
+    b.steps = steps;
+    b.batch = batch;
+    b.python = python;
+    b.torch2 = torch2;
+    b.noCompile = noCompile;
+    b.referenceSteps = referenceSteps;
+    b.sampleImages = sampleImages;
+    b.maskSteps = maskSteps;
+    b.architecture = arch::toConfig;
+    b.maxTokens = arch.maxTokens;
+    return b.run();
   }
 }
