@@ -309,7 +309,8 @@ public final class Bench {
     String version = null;
     Path script = referenceScript();
     if (script == null) {
-      System.err.println("PyTorch reference script not found (src/test/python/flow_reference.py); skipping " + label);
+      System.err.println("PyTorch reference script not found (src/test/python/flow_reference.py, looked for upwards from the jar and"
+          + " from the working directory: run bench from the project); skipping " + label);
       return new Reference(null, out);
     }
     if (!Files.isExecutable(Path.of(interpreter))) {
@@ -353,12 +354,18 @@ public final class Bench {
     return script == null ? interpreter : script.getParent().getParent().getParent().getParent().resolve(p).toString();
   }
 
-  /** The reference script beside the jar's project (target/uniforget.jar -> src/test/python). */
+  /**
+   * The reference script of the project: found upwards from the jar (target/uniforget.jar ->
+   * src/test/python), else upwards from the working directory (a jar copied elsewhere and run
+   * from the project); null when neither has it.
+   */
   static Path referenceScript() throws Exception {
     Path jar = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    for (Path dir = jar.getParent(); dir != null; dir = dir.getParent()) {
-      Path s = dir.resolve("src/test/python/flow_reference.py");
-      if (Files.isRegularFile(s)) return s;
+    for (Path start : List.of(jar.getParent(), Path.of("").toAbsolutePath())) {
+      for (Path dir = start; dir != null; dir = dir.getParent()) {
+        Path s = dir.resolve("src/test/python/flow_reference.py");
+        if (Files.isRegularFile(s)) return s;
+      }
     }
     return null;
   }
