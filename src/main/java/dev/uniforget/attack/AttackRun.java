@@ -7,6 +7,7 @@ import dev.uniforget.audit.CopyDetector;
 import dev.uniforget.audit.NearestNeighbors;
 import dev.uniforget.audit.judge.Instruments;
 import dev.uniforget.audit.stats.Diversity;
+import dev.uniforget.audit.stats.Roc;
 import dev.uniforget.data.ImageFolder;
 import dev.uniforget.io.AtomicFiles;
 import dev.uniforget.io.ImageGrid;
@@ -172,6 +173,26 @@ public final class AttackRun {
     public List<Interval> seedCollapseLowPass = new ArrayList<>();
     /** Mean training loss over the images at each step (1..steps). */
     public List<Double> loss = new ArrayList<>();
+    /**
+     * Per snapshot, per image: the median over its seeds of the aligned pixel ratio d(sample, the
+     * image attacked) / d(sample, the nearest other reference image), 1 where another image is
+     * nearest; the input of {@link Report#separation}.
+     */
+    public List<double[]> ownRatio = new ArrayList<>();
+  }
+
+  /**
+   * How much closer the attack brings memorized images back than never-seen ones, from one start:
+   * at each snapshot the ROC AUC of the per-image own-ratio medians, memorized (positives, lower
+   * ratio) against never-seen (negatives), with a bootstrap interval over images. 0.5: the attack
+   * finds a memorized image no more than one the model never saw; 1: every memorized image comes
+   * back closer than every never-seen one. It needs no copy threshold, so grain that keeps a copy
+   * under any threshold still counts by how close it comes.
+   */
+  public static final class Separation {
+    public String init;
+    public List<Integer> steps = new ArrayList<>();
+    public List<Interval> auc = new ArrayList<>();
   }
 
   /** The concept attack on one concept from one start. */
@@ -206,6 +227,8 @@ public final class AttackRun {
     public List<Curve> copies = new ArrayList<>();
     public List<Curve> neverSeen = new ArrayList<>();
     public List<ConceptCurve> concepts = new ArrayList<>();
+    /** Memorized vs never-seen images under the same attack, per start (see {@link Separation}). */
+    public List<Separation> separation = new ArrayList<>();
     public Map<String, Double> seconds = new LinkedHashMap<>();
   }
 
@@ -302,6 +325,7 @@ public final class AttackRun {
       rep.seconds.put("concepts", (System.nanoTime() - t3) / 1e9);
       rep.seconds.put("total", (System.nanoTime() - t0) / 1e9);
     }
+    rep.separation.addAll(separation(rep.copies, rep.neverSeen, o));
     headline(rep, o);
     int size = man.imageSize;
     AtomicFiles.writeDirectoryAtomically(r.out, false, tmp -> {
@@ -466,19 +490,24 @@ public final class AttackRun {
         for (float[] x : raw) imgs.add(ImageGrid.toUnit(x));
         CopyDetector.Matches matches = detector.match(imgs);
         double[][] copy = new double[n][ns], copyLow = new double[n][ns], nearest = new double[n][ns];
-        double[] collapse = new double[n], collapseLow = new double[n];
+        double[] collapse = new double[n], collapseLow = new double[n], ownRatio = new double[n];
         for (int i = 0; i < n; i++) {
+          double[] ratios = new double[ns];
           for (int j = 0; j < ns; j++) {
             int g = i * ns + j;
+            NearestNeighbors.Match a = matches.aligned()[g];
+            ratios[j] = a.nearest() == ownIdx[i] ? a.ratio() : 1.0;
             if (matches.isCopy(g, cal, ownIdx[i])) copy[i][j] = 1;
             if (matches.isLowPassCopy(g, cal, ownIdx[i])) copyLow[i][j] = 1;
             if (matches.pixels()[g].nearest() == ownIdx[i]) nearest[i][j] = 1;
           }
+          ownRatio[i] = dev.uniforget.forget.Measures.median(ratios);
           collapse[i] = Diversity.meanPairwiseL2(imgs.subList(i * ns, (i + 1) * ns)) / neutralDiversity;
           collapseLow[i] = Diversity.meanPairwiseL2(lowPass(imgs.subList(i * ns, (i + 1) * ns))) / neutralDiversityLowPass;
         }
         long seed = o.seed + 31L * k;
         cv.replication.add(Bootstrap.twoLevel(copy, Audit::replicationRate, o.resamples, Interval.DEFAULT_LEVEL, seed + 1));
+        cv.ownRatio.add(ownRatio);
         cv.replicationLowPass.add(Bootstrap.twoLevel(copyLow, Audit::replicationRate, o.resamples, Interval.DEFAULT_LEVEL, seed + 6));
         cv.copyShare.add(Bootstrap.twoLevelMean(copy, o.resamples, Interval.DEFAULT_LEVEL, seed + 2));
         cv.nearestIsOwn.add(Bootstrap.twoLevelMean(nearest, o.resamples, Interval.DEFAULT_LEVEL, seed + 3));
@@ -645,6 +674,7 @@ public final class AttackRun {
       r.headline.put("seed_collapse_after", last(c.seedCollapse));
       r.headline.put("seed_collapse_lowpass_after", last(c.seedCollapseLowPass));
     });
+    for (Separation sp : r.separation) r.headline.put("separation_auc_" + sp.init, last(sp.auc));
     strongest(r.neverSeen).ifPresent(c -> {
       r.headline.put("never_seen_replication_after", last(c.replication));
       r.headline.put("never_seen_start", c.init);
@@ -672,6 +702,31 @@ public final class AttackRun {
     if (!afterNew.isEmpty()) {
       r.headline.put("concept_after_new_classes", Bootstrap.twoLevelMean(afterNew.toArray(double[][]::new), o.resamples, Interval.DEFAULT_LEVEL, o.seed + 93));
     }
+  }
+
+  /** {@link Separation} for every start that has both a memorized and a never-seen curve. */
+  static List<Separation> separation(List<Curve> memorized, List<Curve> neverSeen, Options o) {
+    List<Separation> out = new ArrayList<>();
+    for (Curve m : memorized) {
+      Curve n = neverSeen.stream().filter(c -> c.init.equals(m.init)).findFirst().orElse(null);
+      if (n == null || m.ownRatio.isEmpty() || n.ownRatio.size() != m.ownRatio.size()) continue;
+      Separation sp = new Separation();
+      sp.init = m.init;
+      for (int k = 0; k < m.ownRatio.size(); k++) {
+        sp.steps.add(m.steps.get(k));
+        // Lower ratio = closer to the image attacked: negate so that the memorized side scores higher.
+        double[] pos = negated(m.ownRatio.get(k)), neg = negated(n.ownRatio.get(k));
+        sp.auc.add(Bootstrap.twoGroups(pos, neg, (a, b) -> Roc.auc(a, b), o.resamples, Interval.DEFAULT_LEVEL, o.seed + 71 + k));
+      }
+      out.add(sp);
+    }
+    return out;
+  }
+
+  private static double[] negated(double[] v) {
+    double[] out = new double[v.length];
+    for (int i = 0; i < v.length; i++) out[i] = -v[i];
+    return out;
   }
 
   private static java.util.Optional<Curve> strongest(List<Curve> cs) {
@@ -720,6 +775,21 @@ public final class AttackRun {
         for (Interval i : c.replicationLowPass) b.append(cell(i)).append(" | ");
         b.append(cell(last(c.nearestIsOwn))).append(" | ").append(cell(last(c.seedCollapse))).append(" | ")
             .append(cell(last(c.seedCollapseLowPass))).append(" | ").append(fmt(c.loss.get(0))).append(" -> ").append(fmt(last(c.loss))).append(" |\n");
+      }
+      b.append('\n');
+    }
+    if (!r.separation.isEmpty()) {
+      List<Integer> steps = r.separation.get(0).steps;
+      b.append("Memorized vs never-seen under the same attack: ROC AUC of the per-image median own-ratio (d1 to the image attacked")
+          .append(" over d2; 0.5 = no difference, 1 = every memorized image comes back closer than every never-seen one).\n\n| start | ");
+      for (int s : steps) b.append("AUC @").append(s).append(" | ");
+      b.append("\n|---|");
+      for (int i = 0; i < steps.size(); i++) b.append("---|");
+      b.append('\n');
+      for (Separation sp : r.separation) {
+        b.append("| ").append(sp.init).append(" | ");
+        for (Interval i : sp.auc) b.append(cell(i)).append(" | ");
+        b.append('\n');
       }
       b.append('\n');
     }

@@ -419,6 +419,9 @@ class CliTest {
       assertEquals(3, c.get("count").asInt(), "the pipeline lab's three targets");
     }
     assertTrue(rep.get("headline").has("replication_before") && rep.get("headline").has("replication_after"), rep.get("headline").toString());
+    assertTrue(rep.get("headline").has("replication_lowpass_after") && rep.get("headline").has("separation_auc_prompt"), rep.get("headline").toString());
+    assertEquals(3, rep.get("separation").size(), "one memorized-vs-never-seen separation per start");
+    for (JsonNode sp : rep.get("separation")) assertEquals(2, sp.get("auc").size(), sp.toString());
     for (String g : List.of("copies_prompt", "copies_noise", "never_seen_neutral")) assertTrue(Files.isRegularFile(out.resolve("grids/" + g + ".png")), g);
     assertTrue(Files.readString(out.resolve("attack.md")).contains("| memorized (3 x 2 seeds) | prompt |"), Files.readString(out.resolve("attack.md")));
     Result again = run(args);
