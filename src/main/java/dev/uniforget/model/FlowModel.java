@@ -214,16 +214,47 @@ public final class FlowModel implements AutoCloseable {
 
   /** Velocity prediction v(x_t, t, text) for images x (B, C, H, W) at times t (B). */
   public NDArray velocity(NDArray x, float[] t, TextEncoding text, UnitMasks masks) {
+    NDManager m = x.getManager();
+    // Without autograd (sampling) each block's intermediates are freed when the block ends, so the
+    // next block writes into memory just freed (warm in cache) instead of fresh pages: on 2 cores
+    // this is what made elementwise ops several times slower than PyTorch's, which frees a tensor
+    // the moment it is last used. Under autograd the graph may hold arrays made from Java data
+    // (whose memory their handle owns), so nothing is freed early there.
+    boolean freeEarly = !ai.djl.pytorch.jni.JniUtils.isGradMode();
     NDArray img = imageTokens(x);
     NDArray txt = text.states();
-    NDArray condAct = silu(conditioning(x.getManager(), t, text));
+    NDArray condAct = silu(conditioning(m, t, text));
     for (int i = 0; i < config.doubleBlocks; i++) {
-      NDList out = doubleBlock(img, txt, condAct, text.keyBias(), i, masks);
+      NDList out;
+      if (freeEarly) {
+        try (NDManager scope = m.newSubManager()) {
+          // Both streams' inputs are lent to the scope (the text states go back to the caller's
+          // manager when it closes), so no intermediate lands in a longer-lived manager.
+          img.tempAttach(scope);
+          txt.tempAttach(scope);
+          NDArray a = img, b = txt;
+          out = doubleBlock(a, b, condAct, text.keyBias(), i, masks);
+          out.attach(m);
+        }
+      } else {
+        out = doubleBlock(img, txt, condAct, text.keyBias(), i, masks);
+      }
       img = out.get(0);
       txt = out.get(1);
     }
     NDArray seq = img.concat(txt, 1);
-    for (int i = 0; i < config.depth; i++) seq = block(seq, condAct, text.keyBias(), i, masks);
+    for (int i = 0; i < config.depth; i++) {
+      if (freeEarly) {
+        try (NDManager scope = m.newSubManager()) {
+          NDArray in = seq;
+          in.tempAttach(scope);
+          seq = block(in, condAct, text.keyBias(), i, masks);
+          seq.attach(m);
+        }
+      } else {
+        seq = block(seq, condAct, text.keyBias(), i, masks);
+      }
+    }
     return finalLayer(seq, condAct, masks);
   }
 

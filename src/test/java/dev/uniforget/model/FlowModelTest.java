@@ -52,6 +52,39 @@ class FlowModelTest {
     return model.velocity(x, T, model.encodeText(model.tokenize(m, PROMPTS)), masks).toFloatArray();
   }
 
+  /**
+   * Sampling frees each block's intermediates as the block ends (no autograd), training keeps
+   * them (autograd): both give the same velocity, bit for bit, in both layouts, and every array
+   * the caller receives stays usable.
+   */
+  @Test
+  void theVelocityWithoutAutogradFreesBlockIntermediatesAndEqualsTheAutogradOne() {
+    for (int doubles : new int[] {0, 1}) {
+      ModelConfig c = doubles == 0 ? TestModels.tinyConfig(tok) : TestModels.tinyDoubleConfig(tok);
+      try (FlowModel model = randomModel(c, 7 + doubles); NDManager m = root.newSubManager()) {
+        NDArray x = images(m, c, 3, 8);
+        TextEncoding text = model.encodeText(model.tokenize(m, PROMPTS));
+        int before = m.getManagedArrays().size();
+        float[] plain, recorded;
+        int left, kept;
+        try (NDManager step = m.newSubManager()) {
+          x.tempAttach(step);
+          plain = model.velocity(x, T, text, UnitMasks.NONE).toFloatArray();
+          left = step.getManagedArrays().size();
+        }
+        assertEquals(before, m.getManagedArrays().size(), "nothing landed in the caller's longer-lived manager");
+        try (NDManager step = m.newSubManager(); ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+          x.tempAttach(step);
+          recorded = model.velocity(x, T, text, UnitMasks.NONE).toFloatArray();
+          kept = step.getManagedArrays().size();
+        }
+        assertTrue(2 * left < kept, "without autograd " + left + " arrays are left of the " + kept + " that autograd keeps");
+        assertArrayEquals(plain, recorded, 0f, doubles + " double blocks");
+        assertTrue(TestModels.maxAbs(text.states().toFloatArray()) > 0, "the text states are still usable");
+      }
+    }
+  }
+
   @Test
   void patchifyLaysOutPatchesRowMajorChannelsOutermostAndUnpatchifyInvertsIt() {
     config.channels = 3;
