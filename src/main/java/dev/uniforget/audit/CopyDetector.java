@@ -35,12 +35,12 @@ import java.util.SplittableRandom;
  * set by the percentile, and the union's rate is measured and reported.
  *
  * <p>Beside that rule, a third test stands alone, the <em>low-pass copy rule</em>: the same
- * pixel ratio d1/d2 on {@link #LOW_PASS_FACTOR}x{@link #LOW_PASS_FACTOR}-box low-passed images
- * (28 px -> 7, 32 px -> 8; the query aligned by the same shifts), its threshold calibrated the same
- * way on the same held-out negatives. Fresh grain or salt-and-pepper noise over one fixed picture
- * is averaged down there, so a copy drowned in the noise a pruned or defended model adds still
- * reads as a copy; the price is that two different images alike in their coarse layout are harder
- * to tell apart, which the calibration's false-alarm rate measures.
+ * pixel ratio d1/d2 on {@link #LOW_PASS_FACTOR}x{@link #LOW_PASS_FACTOR}-box low-passed,
+ * standardised images ({@link #lowPassView}; 28 px -> 7, 32 px -> 8; the query aligned by the
+ * same shifts), its threshold calibrated the same way on the same held-out negatives. It is meant
+ * for copies under the fresh grain or salt-and-pepper noise a pruned or defended model adds, which
+ * is averaged down there; the price is that two different images alike in their coarse layout are
+ * harder to tell apart, which the calibration's false-alarm rate and recall measure.
  */
 public final class CopyDetector {
   /** Per query: the index of the nearest training image and the cosine to it (the copy score). */
