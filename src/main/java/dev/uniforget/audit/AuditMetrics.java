@@ -58,7 +58,7 @@ public final class AuditMetrics {
     public double recallUnseenFamilies;
     /**
      * The low-pass copy rule (a separate rule, not part of the one above): copy when d1/d2 on
-     * 4x4-box low-passed images is below this, set the same way on the same negatives.
+     * 4x4-box low-passed, standardised images is below this, set the same way on the same negatives.
      */
     public double lowPassThreshold;
     public double lowPassNegativeRate;

@@ -124,7 +124,7 @@ public final class AuditReport {
     }
     h.append("<h2>Verbatim targets</h2><p class=small>Each row: the target's training image, a gap, then the ")
         .append("samples; under each sample its copy score and d1/d2 (strict copy when d1/d2 &lt; 1/3).</p><table>")
-        .append("<tr><th class=l>prompt</th><th>copies of own</th><th>strict</th><th>nearest = own</th><th>low-pass copies</th><th>seed collapse</th><th>low-pass</th>")
+        .append("<tr><th class=l>prompt</th><th>copies of own</th><th>strict</th><th>nearest = own</th><th>low-pass copies</th><th>seed collapse</th><th>low-pass collapse</th>")
         .append("<th>magnitude</th><th class=l>training image | samples</th></tr>");
     for (int i = 0; i < m.targets.size(); i++) {
       AuditMetrics.TargetRow t = m.targets.get(i);
