@@ -215,25 +215,25 @@ public final class FlowModel implements AutoCloseable {
   /** Velocity prediction v(x_t, t, text) for images x (B, C, H, W) at times t (B). */
   public NDArray velocity(NDArray x, float[] t, TextEncoding text, UnitMasks masks) {
     NDManager m = x.getManager();
-    // Without autograd (sampling) each block's intermediates are freed when the block ends, so the
-    // next block writes into memory just freed (warm in cache) instead of fresh pages: on 2 cores
-    // this is what made elementwise ops several times slower than PyTorch's, which frees a tensor
-    // the moment it is last used. Under autograd the graph may hold arrays made from Java data
-    // (whose memory their handle owns), so nothing is freed early there.
-    boolean freeEarly = !ai.djl.pytorch.jni.JniUtils.isGradMode();
     NDArray img = imageTokens(x);
     NDArray txt = text.states();
     NDArray condAct = silu(conditioning(m, t, text));
+    // Without autograd (sampling, and the forward pass of mask training) each block runs in its
+    // own scope and its intermediates are freed when it ends, so the next block writes into memory
+    // just freed (warm in cache) instead of fresh pages: on 2 cores this is what made elementwise
+    // ops several times slower than PyTorch's, which frees a tensor at its last use. The block's
+    // inputs (the text states and silu(c) too) are lent to the scope and go back when it closes,
+    // so no intermediate lands in a longer-lived manager. Under autograd the same scopes were
+    // measured to buy nothing (the graph keeps most arrays for its backward), so it runs unscoped.
+    boolean scoped = !ai.djl.pytorch.jni.JniUtils.isGradMode();
     for (int i = 0; i < config.doubleBlocks; i++) {
       NDList out;
-      if (freeEarly) {
+      if (scoped) {
         try (NDManager scope = m.newSubManager()) {
-          // Both streams' inputs are lent to the scope (the text states go back to the caller's
-          // manager when it closes), so no intermediate lands in a longer-lived manager.
           img.tempAttach(scope);
           txt.tempAttach(scope);
-          NDArray a = img, b = txt;
-          out = doubleBlock(a, b, condAct, text.keyBias(), i, masks);
+          condAct.tempAttach(scope);
+          out = doubleBlock(img, txt, condAct, text.keyBias(), i, masks);
           out.attach(m);
         }
       } else {
@@ -244,12 +244,13 @@ public final class FlowModel implements AutoCloseable {
     }
     NDArray seq = img.concat(txt, 1);
     for (int i = 0; i < config.depth; i++) {
-      if (freeEarly) {
+      if (scoped) {
         try (NDManager scope = m.newSubManager()) {
-          NDArray in = seq;
-          in.tempAttach(scope);
-          seq = block(in, condAct, text.keyBias(), i, masks);
-          seq.attach(m);
+          seq.tempAttach(scope);
+          condAct.tempAttach(scope);
+          NDArray next = block(seq, condAct, text.keyBias(), i, masks);
+          next.attach(m);
+          seq = next;
         }
       } else {
         seq = block(seq, condAct, text.keyBias(), i, masks);

@@ -58,12 +58,14 @@ public final class Layers {
   }
 
   /**
-   * x * v with the scalar held as an array in x's manager. Never use DJL's mul(Number) or
-   * div(Number) where autograd may run: they close their scalar at once, yet the backward pass
-   * reads it (a use-after-free that corrupted gradients into NaN in mask training).
+   * x * v with the scalar held as an array in x's manager, made by libtorch ({@code full}), not
+   * from Java memory. Never use DJL's mul(Number) or div(Number) where autograd may run: they
+   * close their scalar at once, and a scalar made from Java memory dies with its handle, yet the
+   * backward pass reads it (a use-after-free that corrupted gradients into NaN in mask training).
+   * One libtorch owns outlives its handle while the graph holds it.
    */
   public static NDArray scale(NDArray x, double v) {
-    return x.mul(x.getManager().create((float) v));
+    return x.mul(x.getManager().full(new Shape(), (float) v));
   }
 
   /** Multiplies the last axis of {@code x} by {@code mask} (null: unchanged, no cost). */

@@ -53,35 +53,41 @@ class FlowModelTest {
   }
 
   /**
-   * Sampling frees each block's intermediates as the block ends (no autograd), training keeps
-   * them (autograd): both give the same velocity, bit for bit, in both layouts, and every array
-   * the caller receives stays usable.
+   * Without autograd the velocity frees each block's intermediates when the block ends: the
+   * arrays left grow by at most two per extra block (under autograd, by every array a block
+   * makes), and nothing lands in the caller's manager; autograd gives the same velocity bit for
+   * bit, in both layouts.
    */
   @Test
   void theVelocityWithoutAutogradFreesBlockIntermediatesAndEqualsTheAutogradOne() {
     for (int doubles : new int[] {0, 1}) {
-      ModelConfig c = doubles == 0 ? TestModels.tinyConfig(tok) : TestModels.tinyDoubleConfig(tok);
-      try (FlowModel model = randomModel(c, 7 + doubles); NDManager m = root.newSubManager()) {
-        NDArray x = images(m, c, 3, 8);
-        TextEncoding text = model.encodeText(model.tokenize(m, PROMPTS));
-        int before = m.getManagedArrays().size();
-        float[] plain, recorded;
-        int left, kept;
-        try (NDManager step = m.newSubManager()) {
-          x.tempAttach(step);
-          plain = model.velocity(x, T, text, UnitMasks.NONE).toFloatArray();
-          left = step.getManagedArrays().size();
+      int[] left = new int[2], kept = new int[2];
+      for (int extra = 0; extra < 2; extra++) {
+        ModelConfig c = doubles == 0 ? TestModels.tinyConfig(tok) : TestModels.tinyDoubleConfig(tok);
+        c.setBlocks(doubles, 1 + 2 * extra, 64);
+        if (doubles > 0) c.doubleImgFfnWidths.set(0, 48);
+        try (FlowModel model = randomModel(c, 7 + doubles); NDManager m = root.newSubManager()) {
+          NDArray x = images(m, c, 3, 8);
+          TextEncoding text = model.encodeText(model.tokenize(m, PROMPTS));
+          int before = m.getManagedArrays().size();
+          float[] plain, recorded;
+          try (NDManager step = m.newSubManager()) {
+            x.tempAttach(step);
+            plain = model.velocity(x, T, text, UnitMasks.NONE).toFloatArray();
+            left[extra] = step.getManagedArrays().size();
+          }
+          assertEquals(before, m.getManagedArrays().size(), "nothing landed in the caller's longer-lived manager");
+          try (NDManager step = m.newSubManager(); ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+            x.tempAttach(step);
+            recorded = model.velocity(x, T, text, UnitMasks.NONE).toFloatArray();
+            kept[extra] = step.getManagedArrays().size();
+          }
+          assertArrayEquals(plain, recorded, 0f, doubles + " double blocks");
+          assertTrue(TestModels.maxAbs(text.states().toFloatArray()) > 0, "the text states are still usable");
         }
-        assertEquals(before, m.getManagedArrays().size(), "nothing landed in the caller's longer-lived manager");
-        try (NDManager step = m.newSubManager(); ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
-          x.tempAttach(step);
-          recorded = model.velocity(x, T, text, UnitMasks.NONE).toFloatArray();
-          kept = step.getManagedArrays().size();
-        }
-        assertTrue(2 * left < kept, "without autograd " + left + " arrays are left of the " + kept + " that autograd keeps");
-        assertArrayEquals(plain, recorded, 0f, doubles + " double blocks");
-        assertTrue(TestModels.maxAbs(text.states().toFloatArray()) > 0, "the text states are still usable");
       }
+      assertTrue(left[1] - left[0] <= 4, "two more single blocks left " + (left[1] - left[0]) + " more arrays (" + left[0] + " -> " + left[1] + ")");
+      assertTrue(kept[1] - kept[0] > 20, "under autograd two more blocks keep " + (kept[1] - kept[0]) + " more arrays");
     }
   }
 
