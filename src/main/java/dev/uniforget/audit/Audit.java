@@ -34,7 +34,6 @@ import java.util.List;
  * once and feeds every metric of its prompt set.
  */
 public final class Audit {
-
   /** What to measure and how much. */
   public static final class Options {
     public int seeds = 8;

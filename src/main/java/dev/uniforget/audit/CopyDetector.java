@@ -224,39 +224,42 @@ public final class CopyDetector {
     for (NearestNeighbors.Match m : neg.aligned()) if (m.ratio() < ratioThreshold) ratioNeg++;
     for (NearestNeighbors.Match m : pos.aligned()) if (m.ratio() < ratioThreshold) ratioPos++;
     for (int i = 0; i < heldOut.size(); i++) if (neg.isCopy(i, th.threshold(), ratioThreshold, -1)) unionNeg++;
-    Map<Change, int[]> counts = new EnumMap<>(Change.class);
+    boolean[] found = new boolean[positives], foundLow = new boolean[positives];
     int[] seenFam = new int[2], unseenFam = new int[2];
     for (int i = 0; i < positives; i++) {
-      boolean copy = pos.isCopy(i, th.threshold(), ratioThreshold, -1);
-      if (copy) unionPos++;
-      int[] c = counts.computeIfAbsent(changes[i], k -> new int[2]);
-      c[0]++;
-      if (copy) c[1]++;
+      found[i] = pos.isCopy(i, th.threshold(), ratioThreshold, -1);
+      if (found[i]) unionPos++;
       int[] f = changes[i].inDescriptorTraining ? seenFam : unseenFam;
       f[0]++;
-      if (copy) f[1]++;
+      if (found[i]) f[1]++;
     }
-    Map<Change, Double> byChange = new EnumMap<>(Change.class);
-    counts.forEach((k, c) -> byChange.put(k, (double) c[1] / c[0]));
     // The low-pass copy rule, calibrated the same way on the same negatives and positives.
     double lowThreshold = Calibration.percentile(ratios(neg.lowPass()), 100 - percentile);
     int lowNeg = 0, lowPos = 0;
     for (NearestNeighbors.Match m : neg.lowPass()) if (m.ratio() < lowThreshold) lowNeg++;
-    Map<Change, int[]> lowCounts = new EnumMap<>(Change.class);
     for (int i = 0; i < positives; i++) {
-      boolean copy = pos.lowPass()[i].ratio() < lowThreshold;
-      if (copy) lowPos++;
-      int[] c = lowCounts.computeIfAbsent(changes[i], k -> new int[2]);
-      c[0]++;
-      if (copy) c[1]++;
+      foundLow[i] = pos.lowPass()[i].ratio() < lowThreshold;
+      if (foundLow[i]) lowPos++;
     }
-    Map<Change, Double> lowByChange = new EnumMap<>(Change.class);
-    lowCounts.forEach((k, c) -> lowByChange.put(k, (double) c[1] / c[0]));
+    Map<Change, Double> byChange = recallByChange(changes, found), lowByChange = recallByChange(changes, foundLow);
     return new Calibrated(th, neg.descriptor().score(), pos.descriptor().score(), ratioThreshold, (double) ratioNeg / heldOut.size(),
         (double) ratioPos / positives, (double) unionNeg / heldOut.size(), (double) unionPos / positives, changes, byChange,
         unseen, sources.size(), seenFam[0] == 0 ? Double.NaN : (double) seenFam[1] / seenFam[0],
         unseenFam[0] == 0 ? Double.NaN : (double) unseenFam[1] / unseenFam[0], lowThreshold, (double) lowNeg / heldOut.size(),
         (double) lowPos / positives, lowByChange);
+  }
+
+  /** Per change: the share of the positives under it that {@code found} marks. */
+  private static Map<Change, Double> recallByChange(Change[] changes, boolean[] found) {
+    Map<Change, int[]> counts = new EnumMap<>(Change.class);
+    for (int i = 0; i < changes.length; i++) {
+      int[] c = counts.computeIfAbsent(changes[i], k -> new int[2]);
+      c[0]++;
+      if (found[i]) c[1]++;
+    }
+    Map<Change, Double> out = new EnumMap<>(Change.class);
+    counts.forEach((k, c) -> out.put(k, (double) c[1] / c[0]));
+    return out;
   }
 
   private static double[] ratios(NearestNeighbors.Match[] matches) {

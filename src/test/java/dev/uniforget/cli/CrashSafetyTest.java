@@ -76,23 +76,37 @@ class CrashSafetyTest {
    * Runs {@code next.get()} until a run exits by itself, killing the first {@code kills} runs at
    * random moments between 1 s after the start (the JVM still loading) and about the JVM start plus
    * {@code workMs}, the in-process time of the same work; after every kill {@code check} looks at
-   * the disk. Returns the number of kills that landed (the run was still alive).
+   * the disk. A run that finishes before the first kill has landed makes {@code out} start again
+   * from nothing, with the kill window inside that run's time. Returns the number of kills that
+   * landed (the run was still alive).
    */
   private static int killAndRerun(java.util.function.Supplier<List<String>> next, int kills, long workMs, long seed, Path logs,
-      IOCheck check) throws Exception {
+      Path out, IOCheck check) throws Exception {
     long fromMs = 1000, toMs = 1500 + workMs;
     SplittableRandom rng = new SplittableRandom(seed);
-    int landed = 0;
+    int landed = 0, restarts = 0;
     for (int attempt = 0; ; attempt++) {
       Path log = logs.resolveSibling(logs.getFileName() + "." + attempt + ".log");
       Process p = start(next.get(), log);
-      if (attempt < kills) {
+      if (attempt < kills + restarts) {
         long delay = fromMs + rng.nextLong(toMs - fromMs);
+        long t0 = System.nanoTime();
         if (!p.waitFor(delay, TimeUnit.MILLISECONDS)) {
           p.destroyForcibly(); // SIGKILL
           p.waitFor();
           landed++;
           check.run();
+          continue;
+        }
+        if (landed == 0 && restarts < 5) {
+          // The run finished before the first kill moment (the subprocess was faster than the
+          // in-process estimate): start again from nothing with the window inside that run.
+          int a = attempt;
+          assertEquals(0, p.exitValue(), () -> "run " + a + " failed:\n" + read(log));
+          long tookMs = (System.nanoTime() - t0) / 1_000_000;
+          toMs = Math.max(fromMs + 1, (long) (0.9 * tookMs));
+          dev.uniforget.io.AtomicFiles.deleteRecursively(out);
+          restarts++;
           continue;
         }
       } else {
@@ -148,7 +162,7 @@ class CrashSafetyTest {
       boolean resumable = names != null && Stream.of(names).anyMatch(n -> n.equals("checkpoint") || n.startsWith(".checkpoint.") && n.endsWith(".old"));
       return resumable ? resume : first;
     };
-    int landed = killAndRerun(next, 5, trainMs, 11, shared.resolve("train_log"), check);
+    int landed = killAndRerun(next, 5, trainMs, 11, shared.resolve("train_log"), out, check);
     System.out.printf("CrashSafetyTest: train killed %d times%n", landed);
     assertTrue(landed >= 1, "at least one kill landed while training ran");
     assertEquals(Files.readString(model.resolve("config.json")), Files.readString(out.resolve("model/config.json")));
@@ -175,7 +189,7 @@ class CrashSafetyTest {
       }
     };
     List<String> resume = with(args, "--out", out.toString(), "--resume");
-    int landed = killAndRerun(() -> resume, 4, forgetMs, 5, shared.resolve("forget_log"), check);
+    int landed = killAndRerun(() -> resume, 4, forgetMs, 5, shared.resolve("forget_log"), out, check);
     System.out.printf("CrashSafetyTest: forget killed %d times%n", landed);
     assertTrue(landed >= 1, "at least one kill landed");
     var a = dev.uniforget.model.TestModels.readAll(whole.resolve("mask/mask.safetensors"));
@@ -195,7 +209,7 @@ class CrashSafetyTest {
       if (Files.exists(judged)) assertTrue(Files.isRegularFile(judged.resolve("metrics.json")) && Files.isRegularFile(judged.resolve("provenance.json")));
     };
     List<String> j = with(judgeArgs, "--out", judged.toString());
-    int landed = killAndRerun(() -> j, 3, judgeMs, 7, shared.resolve("judge_log"), judgeCheck);
+    int landed = killAndRerun(() -> j, 3, judgeMs, 7, shared.resolve("judge_log"), judged, judgeCheck);
     JsonNode a = Jsons.MAPPER.readTree(judge.resolve("metrics.json").toFile()), b = Jsons.MAPPER.readTree(judged.resolve("metrics.json").toFile());
     assertEquals(strip(a), strip(b), "the instruments' numbers equal the uninterrupted run's");
 
@@ -210,7 +224,7 @@ class CrashSafetyTest {
       if (Files.exists(audited)) assertTrue(Files.isRegularFile(audited.resolve("metrics.json")) && Files.isRegularFile(audited.resolve("report.html")));
     };
     List<String> au = with(auditArgs, "--out", audited.toString());
-    landed += killAndRerun(() -> au, 3, auditMs, 9, shared.resolve("audit_log"), auditCheck);
+    landed += killAndRerun(() -> au, 3, auditMs, 9, shared.resolve("audit_log"), audited, auditCheck);
     System.out.printf("CrashSafetyTest: judge and audit killed %d times%n", landed);
     assertEquals(Jsons.MAPPER.readTree(whole.resolve("metrics.json").toFile()).get("headline"),
         Jsons.MAPPER.readTree(audited.resolve("metrics.json").toFile()).get("headline"));
