@@ -126,10 +126,50 @@ class ForgetCoreTest {
     keep.put(PrunableUnits.ffn(1), new boolean[model.config().ffnWidths.get(1)]); // a whole MLP pruned
     FlowModel pruned = Pruner.prune(model, keep, root);
     assertEquals(0, pruned.config().ffnWidths.get(1));
-    assertEquals(Pruner.indices(keep.get(PrunableUnits.ffn(0))).length, pruned.config().ffnWidths.get(0));
+    int kept = Pruner.indices(keep.get(PrunableUnits.ffn(0))).length;
+    assertTrue(kept % 8 != 0, "this mask keeps an odd width (" + kept + "), so the padding is exercised");
+    assertEquals(Pruner.physicalWidth(kept), pruned.config().ffnWidths.get(0));
     assertTrue(pruned.params().parameterCount() < model.params().parameterCount());
 
     assertPrunedEqualsMasked(model, pruned, keep);
+  }
+
+  @Test
+  void prunedWidthsArePaddedWithZeroUnitsThatStayZeroWhenRetrained() {
+    assertEquals(0, Pruner.physicalWidth(0));
+    assertEquals(8, Pruner.physicalWidth(1));
+    assertEquals(8, Pruner.physicalWidth(8));
+    assertEquals(312, Pruner.physicalWidth(309));
+    MaskLogits logits = new MaskLogits(model.config(), true, HardConcrete.DEFAULT, root);
+    Map<String, boolean[]> keep = randomKeep(logits, 9, 0.6);
+    FlowModel pruned = Pruner.prune(model, keep, root);
+    int kept = Pruner.indices(keep.get(PrunableUnits.ffn(0))).length, stored = pruned.config().ffnWidths.get(0);
+    assertTrue(stored > kept, kept + " kept units stored as " + stored);
+    assertPaddingZero(pruned, kept, stored, "after pruning");
+
+    List<String> neutral = List.of("a red square", "a blue circle on green grass");
+    EulerSampler.Settings s = new EulerSampler.Settings(2, 3f);
+    NeutralPool pool = NeutralPool.build(model, neutral, 2, 7, s, root, null);
+    float[] before = pruned.params().get("blocks.0.ffn.fc1.weight").toFloatArray();
+    Retrainer.retrain(model, pruned, Pruner.masksForPruned(keep, root), pool, 3, 4, 1e-2f, 5, root, null);
+    float[] after = pruned.params().get("blocks.0.ffn.fc1.weight").toFloatArray();
+    assertTrue(TestModels.maxAbsDiff(before, after) > 1e-4, "retraining moved the kept units");
+    assertPaddingZero(pruned, kept, stored, "after retraining");
+  }
+
+  /** The rows {@code kept..stored} of fc1 (and their bias) and those columns of fc2 of block 0 are all zero. */
+  private static void assertPaddingZero(FlowModel m, int kept, int stored, String when) {
+    int d = m.config().hiddenSize;
+    float[] fc1 = m.params().get("blocks.0.ffn.fc1.weight").toFloatArray();
+    float[] b1 = m.params().get("blocks.0.ffn.fc1.bias").toFloatArray();
+    float[] fc2 = m.params().get("blocks.0.ffn.fc2.weight").toFloatArray();
+    for (int j = kept; j < stored; j++) {
+      assertEquals(0f, b1[j], when);
+      for (int i = 0; i < d; i++) {
+        assertEquals(0f, fc1[j * d + i], when + ": fc1 row " + j);
+        assertEquals(0f, fc2[i * stored + j], when + ": fc2 column " + j);
+      }
+    }
   }
 
   /** Each unit of every group kept with probability {@code p}. */
@@ -172,8 +212,8 @@ class ForgetCoreTest {
     keep.put("double.0.txt.ffn", new boolean[40]); // the text stream's whole MLP
     FlowModel pruned = Pruner.prune(flux, keep, root);
     assertEquals(0, pruned.config().doubleTxtFfnWidths.get(0));
-    assertEquals(Pruner.indices(keep.get("double.0.img.ffn")).length, pruned.config().doubleImgFfnWidths.get(0));
-    assertEquals(Pruner.indices(keep.get("blocks.0.ffn")).length, pruned.config().ffnWidths.get(0));
+    assertEquals(Pruner.physicalWidth(Pruner.indices(keep.get("double.0.img.ffn")).length), pruned.config().doubleImgFfnWidths.get(0));
+    assertEquals(Pruner.physicalWidth(Pruner.indices(keep.get("blocks.0.ffn")).length), pruned.config().ffnWidths.get(0));
     assertTrue(pruned.params().parameterCount() < flux.params().parameterCount());
     assertTrue(dev.uniforget.model.Flops.perVelocity(pruned.config()) < dev.uniforget.model.Flops.perVelocity(flux.config()));
     ForgetRun.Report shares = Measures.shares(logits, keep);
