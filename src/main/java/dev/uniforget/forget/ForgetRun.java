@@ -90,7 +90,7 @@ public final class ForgetRun {
       line(sb, "FLOPs per image", String.format(Locale.ROOT, "%,d -> %,d (x%.2f fewer)", flopsPerImageBefore, flopsPerImageAfter, flopsRatio));
       String spread = speedupRange == null ? "" : String.format(Locale.ROOT, " [x%.2f-x%.2f over %d interleaved repeats]",
           speedupRange[0], speedupRange[1], samplingRepeats);
-      line(sb, "sampling " + samplingImages + " images", String.format(Locale.ROOT, "%.2f s -> %.2f s (median x%.2f faster%s; FLOPs predict x%.2f)",
+      line(sb, "sampling " + samplingImages + " images", String.format(Locale.ROOT, "%.2f s -> %.2f s (median x%.2f faster%s; the matrix-product FLOPs predict at most x%.2f)",
           samplingSecondsBefore, samplingSecondsAfter, speedup, spread, flopsRatio));
       if (Double.isFinite(neutralSampleMse)) {
         line(sb, "neutral final-sample MSE vs original", String.format(Locale.ROOT, "%.5f", neutralSampleMse)
