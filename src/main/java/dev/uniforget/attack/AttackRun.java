@@ -501,7 +501,7 @@ public final class AttackRun {
             if (matches.isLowPassCopy(g, cal, ownIdx[i])) copyLow[i][j] = 1;
             if (matches.pixels()[g].nearest() == ownIdx[i]) nearest[i][j] = 1;
           }
-          ownRatio[i] = dev.uniforget.forget.Measures.median(ratios);
+          ownRatio[i] = dev.uniforget.stats.SmallSample.median(ratios);
           collapse[i] = Diversity.meanPairwiseL2(imgs.subList(i * ns, (i + 1) * ns)) / neutralDiversity;
           collapseLow[i] = Diversity.meanPairwiseL2(lowPass(imgs.subList(i * ns, (i + 1) * ns))) / neutralDiversityLowPass;
         }

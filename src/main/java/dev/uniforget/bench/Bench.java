@@ -246,8 +246,8 @@ public final class Bench {
   }
 
   private static String show(double[] v) {
-    double[] r = dev.uniforget.forget.Measures.range(v);
-    return String.format(java.util.Locale.ROOT, "%.3f [%.3f-%.3f]", dev.uniforget.forget.Measures.median(v), r[0], r[1]);
+    double[] r = dev.uniforget.stats.SmallSample.range(v);
+    return String.format(java.util.Locale.ROOT, "%.3f [%.3f-%.3f]", dev.uniforget.stats.SmallSample.median(v), r[0], r[1]);
   }
 
   /** Runs one probe per sampler-step count in a fresh JVM, so each peak RSS is its own. */

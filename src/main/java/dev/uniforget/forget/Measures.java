@@ -7,6 +7,7 @@ import dev.uniforget.model.Stream;
 import dev.uniforget.model.UnitGroup;
 import dev.uniforget.model.UnitMasks;
 import dev.uniforget.sampling.EulerSampler;
+import dev.uniforget.stats.SmallSample;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -81,13 +82,13 @@ public final class Measures {
     r.flopsRatio = (double) r.flopsPerImageBefore / r.flopsPerImageAfter;
     SamplingTiming t = timeSampling(original, pruned, root, timingImages, SAMPLING_REPEATS);
     r.samplingRepeats = SAMPLING_REPEATS;
-    r.samplingSecondsBefore = median(t.before());
-    r.samplingSecondsAfter = median(t.after());
-    r.samplingSecondsBeforeRange = range(t.before());
-    r.samplingSecondsAfterRange = range(t.after());
+    r.samplingSecondsBefore = SmallSample.median(t.before());
+    r.samplingSecondsAfter = SmallSample.median(t.after());
+    r.samplingSecondsBeforeRange = SmallSample.range(t.before());
+    r.samplingSecondsAfterRange = SmallSample.range(t.after());
     r.samplingImages = timingImages;
-    r.speedup = median(t.speedups());
-    r.speedupRange = range(t.speedups());
+    r.speedup = SmallSample.median(t.speedups());
+    r.speedupRange = SmallSample.range(t.speedups());
     return r;
   }
 
@@ -121,16 +122,6 @@ public final class Measures {
 
   /** Interleaved (original, pruned) timing pairs behind a report's sampling speed-up. */
   public static final int SAMPLING_REPEATS = 5;
-
-  public static double median(double[] v) {
-    double[] c = v.clone();
-    java.util.Arrays.sort(c);
-    return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
-  }
-
-  public static double[] range(double[] v) {
-    return new double[] {java.util.Arrays.stream(v).min().orElse(Double.NaN), java.util.Arrays.stream(v).max().orElse(Double.NaN)};
-  }
 
   private static double time(FlowModel m, NDManager root, List<String> prompts, long[] seeds, EulerSampler.Settings s) {
     long t0 = System.nanoTime();

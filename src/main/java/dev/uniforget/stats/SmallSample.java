@@ -3,9 +3,22 @@ package dev.uniforget.stats;
 /**
  * Intervals for a mean over a few repeats (e.g. three mask seeds), where a bootstrap would be
  * meaningless: the Student-t interval {@code mean +- t_{(1+level)/2, n-1} * sd / sqrt(n)}, with the
- * t quantile computed from the regularized incomplete beta function (accurate to about 1e-10).
+ * t quantile computed from the regularized incomplete beta function (accurate to about 1e-10);
+ * and the median and range of a few values (e.g. timing repeats).
  */
 public final class SmallSample {
+  /** The median (the mean of the two middle values for an even count). */
+  public static double median(double[] v) {
+    double[] c = v.clone();
+    java.util.Arrays.sort(c);
+    return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
+  }
+
+  /** {min, max}; NaN for no values. */
+  public static double[] range(double[] v) {
+    return new double[] {java.util.Arrays.stream(v).min().orElse(Double.NaN), java.util.Arrays.stream(v).max().orElse(Double.NaN)};
+  }
+
   private static final double[] LANCZOS = {
     0.99999999999980993,
     676.5203681218851,

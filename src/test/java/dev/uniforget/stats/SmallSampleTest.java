@@ -102,6 +102,16 @@ class SmallSampleTest {
     assertMessage("t ", () -> SmallSample.tCdf(Double.NaN, 3));
   }
 
+  @Test
+  void medianAndRangeOfAFewValues() {
+    double[] odd = {3, 1, 2}, even = {4, 1, 3, 2};
+    assertEquals(2, SmallSample.median(odd));
+    assertEquals(2.5, SmallSample.median(even));
+    assertEquals(3, odd[0], "the input is left as it was");
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {1, 4}, SmallSample.range(even));
+    assertTrue(Double.isNaN(SmallSample.range(new double[0])[0]));
+  }
+
   private static void assertMessage(String fragment, org.junit.jupiter.api.function.Executable call) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
     assertTrue(e.getMessage().contains(fragment), e.getMessage());
