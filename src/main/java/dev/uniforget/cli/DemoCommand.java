@@ -45,16 +45,18 @@ import picocli.CommandLine.Option;
       "With --emoji: the same pipeline on the emoji art-style lab (32x32 RGB; add",
       "--double-blocks 2 --depth 2 --rope for the FLUX layout). Image size and channels always",
       "follow the lab.",
-      "Training: 7000 steps (6000 with --emoji) unless --steps is given. Cheaper presets were",
-      "measured and rejected: 2000-2500 steps on a smaller lab copy every target but do not",
-      "learn the motifs (README, \"Measured\")."
+      "The Fashion-MNIST recipe is sized to finish in about 20 minutes on 2 cores: a lab of 300",
+      "ordinary images per class, 1500 training steps at learning rate 2e-3, shorter instrument",
+      "training and 150 mask steps. It copies every target and draws the motifs as the full",
+      "recipe does (`lab build` + `train` defaults, 7000 steps at 5e-4; README, \"Measured\").",
+      "With --emoji: 6000 steps at 5e-4 unless --steps or --lr is given."
     })
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Output directory (default: ${DEFAULT-VALUE}).")
   Path out = Path.of("runs/demo");
 
-  @Option(names = "--per-class", description = "Ordinary lab images per class (default: ${DEFAULT-VALUE}).")
-  int perClass = new LabBuilder.Options().perClass;
+  @Option(names = "--per-class", description = "Ordinary lab images per class (default: ${DEFAULT-VALUE}; `lab build`'s: 1000).")
+  int perClass = 300;
 
   @Option(names = "--duplicates", description = "Times each verbatim target is listed (default: ${DEFAULT-VALUE}).")
   int duplicates = new LabBuilder.Options().duplicates;
@@ -63,15 +65,16 @@ final class DemoCommand implements Callable<Integer> {
   int motifImages = new LabBuilder.Options().motifImages;
 
   @Option(names = "--descriptor-steps", description = {"Copy-descriptor training steps (default: ${DEFAULT-VALUE}, fewer",
-      "than `judge train`'s 4000, which take 15 minutes on 2 cores; the copy rule's recall is lower",
-      "for it and the audit prints it)."})
-  int descriptorSteps = 1500;
+      "than `judge train`'s; the audit prints the copy rule's recall on held-out copies)."})
+  int descriptorSteps = 600;
 
-  @Option(names = "--quality-steps", description = "Quality network training steps (default: ${DEFAULT-VALUE}).")
-  int qualitySteps = new Instruments.Options().quality.steps;
+  @Option(names = "--quality-steps", description = "Quality network training steps (default: ${DEFAULT-VALUE}; `judge train`'s: "
+      + Instruments.Options.QUALITY_STEPS + ").")
+  int qualitySteps = 1000;
 
-  @Option(names = "--concept-steps", description = "Concept detector training steps (default: ${DEFAULT-VALUE}).")
-  int conceptSteps = new Instruments.Options().concepts.steps;
+  @Option(names = "--concept-steps", description = "Concept detector training steps (default: ${DEFAULT-VALUE}; `judge train`'s: "
+      + Instruments.Options.CONCEPT_STEPS + ").")
+  int conceptSteps = 1200;
 
   @Option(names = "--fid-images", description = "Neutral generations for the audit's FID (default: ${DEFAULT-VALUE}).")
   int fidImages = 1000;
@@ -79,8 +82,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--forget-beta", description = "Forget at this beta and audit again, before/after on one page; 0 skips (default: ${DEFAULT-VALUE}).")
   double forgetBeta = 0.1;
 
-  @Option(names = "--forget-steps", description = "Mask training steps of that forget run (default: ${DEFAULT-VALUE}).")
-  int forgetSteps = new dev.uniforget.forget.ForgetConfig().steps;
+  @Option(names = "--forget-steps", description = "Mask training steps of that forget run (default: ${DEFAULT-VALUE}; `forget`'s: "
+      + dev.uniforget.forget.ForgetConfig.DEFAULT_STEPS + ").")
+  int forgetSteps = 150;
 
   @picocli.CommandLine.Mixin TrainCommand.TrainOptions train = new TrainCommand.TrainOptions();
 
@@ -99,7 +103,13 @@ final class DemoCommand implements Callable<Integer> {
   Path emoji;
 
   /** Training steps of the demo unless --steps is given (Fashion-MNIST lab; emoji lab). */
-  static final int STEPS = TrainCommand.TrainOptions.DEFAULT_STEPS, EMOJI_STEPS = 6000;
+  static final int FASHION_STEPS = 1500, EMOJI_STEPS = 6000;
+
+  /**
+   * Learning rate of the Fashion-MNIST demo unless --lr is given: 4x the default, so the motifs are
+   * learnt in 1500 steps (at 5e-4, 2500 steps copy the targets but do not learn them; README).
+   */
+  static final float FASHION_LR = 2e-3f;
 
   @Override
   public Integer call() throws Exception {
@@ -110,7 +120,8 @@ final class DemoCommand implements Callable<Integer> {
     LabManifest manifest = theLab.manifest();
     arch.imageSize = manifest.imageSize;
     arch.channels = manifest.channels;
-    if (train.steps == null) train.steps = emoji == null ? STEPS : EMOJI_STEPS;
+    if (train.steps == null) train.steps = emoji == null ? FASHION_STEPS : EMOJI_STEPS;
+    if (train.lr == null) train.lr = emoji == null ? FASHION_LR : TrainCommand.TrainOptions.DEFAULT_LR;
     long tLab = System.nanoTime();
 
     Path run = out.resolve("run");

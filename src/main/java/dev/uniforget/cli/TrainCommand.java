@@ -61,7 +61,8 @@ final class TrainCommand implements Callable<Integer> {
 
   /** Training hyper-parameters as options. */
   static final class TrainOptions {
-    @Option(names = "--steps", description = "Training steps (default: " + DEFAULT_STEPS + "; with --resume: the checkpoint's).")
+    @Option(names = "--steps", description = "Training steps (default: " + DEFAULT_STEPS + "; `demo`: " + DemoCommand.FASHION_STEPS
+        + " on Fashion-MNIST, " + DemoCommand.EMOJI_STEPS + " on emoji; with --resume: the checkpoint's).")
     Integer steps;
 
     static final int DEFAULT_STEPS = 7000;
@@ -69,8 +70,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch-size", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batchSize = new TrainConfig().batchSize;
 
-    @Option(names = "--lr", description = "AdamW learning rate (default: ${DEFAULT-VALUE}).")
-    float lr = new TrainConfig().learningRate;
+    @Option(names = "--lr", description = "AdamW learning rate (default: " + DEFAULT_LR + "; `demo` on Fashion-MNIST: "
+        + DemoCommand.FASHION_LR + ").")
+    Float lr;
+
+    static final float DEFAULT_LR = 5e-4f;
 
     @Option(names = "--ema-decay", description = "EMA decay of the saved weights, 0 = off (default: ${DEFAULT-VALUE}).")
     float emaDecay = new TrainConfig().emaDecay;
@@ -88,7 +92,7 @@ final class TrainCommand implements Callable<Integer> {
       TrainConfig c = new TrainConfig();
       c.steps = steps != null ? steps : DEFAULT_STEPS;
       c.batchSize = batchSize;
-      c.learningRate = lr;
+      c.learningRate = lr != null ? lr : DEFAULT_LR;
       c.emaDecay = emaDecay;
       c.checkpointEvery = checkpointEvery;
       c.timeSampling = timeSampling;

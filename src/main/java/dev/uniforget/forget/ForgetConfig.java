@@ -4,7 +4,8 @@ package dev.uniforget.forget;
 public final class ForgetConfig {
   /** Weight of the sparsity term; larger prunes more. */
   public double beta = 0.1;
-  public int steps = 300;
+  public static final int DEFAULT_STEPS = 300;
+  public int steps = DEFAULT_STEPS;
   public int batchSize = 16;
   public float learningRate = 0.5f;
   public float weightDecay = 0.01f;

@@ -4,7 +4,7 @@ package dev.uniforget.train;
 public final class TrainConfig {
   public int steps = 7000; // the CLI's default lives in TrainCommand.TrainOptions
   public int batchSize = 64;
-  public float learningRate = 5e-4f;
+  public float learningRate = 5e-4f; // the CLI's default, and the demo's, live in TrainCommand.TrainOptions and DemoCommand
   public float weightDecay = 0.0f;
   public float beta1 = 0.9f;
   public float beta2 = 0.999f;

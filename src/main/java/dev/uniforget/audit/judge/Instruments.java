@@ -37,9 +37,12 @@ public final class Instruments implements AutoCloseable {
     public ClassifierTrainer.Options concepts = new ClassifierTrainer.Options();
     public DescriptorTrainer.Options descriptor = new DescriptorTrainer.Options();
 
+    /** Default training steps of the quality network and the concept detector. */
+    public static final int QUALITY_STEPS = 1500, CONCEPT_STEPS = 2000;
+
     public Options() {
-      quality.steps = 1500;
-      concepts.steps = 2000;
+      quality.steps = QUALITY_STEPS;
+      concepts.steps = CONCEPT_STEPS;
     }
 
     public void seed(long seed) {
