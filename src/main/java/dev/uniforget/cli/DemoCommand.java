@@ -49,7 +49,8 @@ import picocli.CommandLine.Option;
       "ordinary images per class, 1500 training steps at learning rate 2e-3, shorter instrument",
       "training and 150 mask steps. It copies every target and draws the motifs as the full",
       "recipe does (`lab build` + `train` defaults, 7000 steps at 5e-4; README, \"Measured\").",
-      "With --emoji: 6000 steps at 5e-4 unless --steps or --lr is given."
+      "With --emoji: 6000 steps at 5e-4, `judge train`'s instrument steps (descriptor 1500) and",
+      "300 mask steps, the recipe its lab was measured with, unless options say otherwise."
     })
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Output directory (default: ${DEFAULT-VALUE}).")
@@ -64,17 +65,18 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--motif-images", description = "Stamped images per motif (default: ${DEFAULT-VALUE}).")
   int motifImages = new LabBuilder.Options().motifImages;
 
-  @Option(names = "--descriptor-steps", description = {"Copy-descriptor training steps (default: ${DEFAULT-VALUE}, fewer",
-      "than `judge train`'s; the audit prints the copy rule's recall on held-out copies)."})
-  int descriptorSteps = 600;
+  @Option(names = "--descriptor-steps", description = {"Copy-descriptor training steps (default: " + Recipe.FASHION_DESCRIPTOR
+      + ", with --emoji " + Recipe.EMOJI_DESCRIPTOR + "; fewer than `judge train`'s; the audit prints the copy rule's",
+      "recall on held-out copies)."})
+  Integer descriptorSteps;
 
-  @Option(names = "--quality-steps", description = "Quality network training steps (default: ${DEFAULT-VALUE}; `judge train`'s: "
-      + Instruments.Options.QUALITY_STEPS + ").")
-  int qualitySteps = 1000;
+  @Option(names = "--quality-steps", description = "Quality network training steps (default: " + Recipe.FASHION_QUALITY
+      + ", with --emoji " + Instruments.Options.QUALITY_STEPS + ").")
+  Integer qualitySteps;
 
-  @Option(names = "--concept-steps", description = "Concept detector training steps (default: ${DEFAULT-VALUE}; `judge train`'s: "
-      + Instruments.Options.CONCEPT_STEPS + ").")
-  int conceptSteps = 1200;
+  @Option(names = "--concept-steps", description = "Concept detector training steps (default: " + Recipe.FASHION_CONCEPT
+      + ", with --emoji " + Instruments.Options.CONCEPT_STEPS + ").")
+  Integer conceptSteps;
 
   @Option(names = "--fid-images", description = "Neutral generations for the audit's FID (default: ${DEFAULT-VALUE}).")
   int fidImages = 1000;
@@ -82,9 +84,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--forget-beta", description = "Forget at this beta and audit again, before/after on one page; 0 skips (default: ${DEFAULT-VALUE}).")
   double forgetBeta = 0.1;
 
-  @Option(names = "--forget-steps", description = "Mask training steps of that forget run (default: ${DEFAULT-VALUE}; `forget`'s: "
-      + dev.uniforget.forget.ForgetConfig.DEFAULT_STEPS + ").")
-  int forgetSteps = 150;
+  @Option(names = "--forget-steps", description = "Mask training steps of that forget run (default: " + Recipe.FASHION_FORGET
+      + ", with --emoji " + dev.uniforget.forget.ForgetConfig.DEFAULT_STEPS + ").")
+  Integer forgetSteps;
 
   @picocli.CommandLine.Mixin TrainCommand.TrainOptions train = new TrainCommand.TrainOptions();
 
@@ -111,6 +113,18 @@ final class DemoCommand implements Callable<Integer> {
    */
   static final float FASHION_LR = 2e-3f;
 
+  /**
+   * The Fashion-MNIST demo's instrument and mask-training steps, sized for the 45-minute target
+   * (README, "The demo's recipe"); the emoji demo keeps `judge train`'s, the 1500-step descriptor
+   * and `forget`'s mask steps, with which its lab was measured.
+   */
+  static final class Recipe {
+    static final int FASHION_QUALITY = 1000, FASHION_CONCEPT = 1200, FASHION_DESCRIPTOR = 600, FASHION_FORGET = 150;
+    static final int EMOJI_DESCRIPTOR = 1500;
+
+    private Recipe() {}
+  }
+
   @Override
   public Integer call() throws Exception {
     long t0 = System.nanoTime();
@@ -122,6 +136,11 @@ final class DemoCommand implements Callable<Integer> {
     arch.channels = manifest.channels;
     if (train.steps == null) train.steps = emoji == null ? FASHION_STEPS : EMOJI_STEPS;
     if (train.lr == null) train.lr = emoji == null ? FASHION_LR : TrainCommand.TrainOptions.DEFAULT_LR;
+    boolean fashion = emoji == null;
+    if (qualitySteps == null) qualitySteps = fashion ? Recipe.FASHION_QUALITY : Instruments.Options.QUALITY_STEPS;
+    if (conceptSteps == null) conceptSteps = fashion ? Recipe.FASHION_CONCEPT : Instruments.Options.CONCEPT_STEPS;
+    if (descriptorSteps == null) descriptorSteps = fashion ? Recipe.FASHION_DESCRIPTOR : Recipe.EMOJI_DESCRIPTOR;
+    if (forgetSteps == null) forgetSteps = fashion ? Recipe.FASHION_FORGET : dev.uniforget.forget.ForgetConfig.DEFAULT_STEPS;
     long tLab = System.nanoTime();
 
     Path run = out.resolve("run");
