@@ -56,8 +56,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Output directory (default: ${DEFAULT-VALUE}).")
   Path out = Path.of("runs/demo");
 
-  @Option(names = "--per-class", description = "Ordinary lab images per class (default: ${DEFAULT-VALUE}; `lab build`'s: 1000).")
-  int perClass = 300;
+  @Option(names = "--per-class", description = "Ordinary lab images per class (default: ${DEFAULT-VALUE}; `lab build`'s: "
+      + LabBuilder.Options.DEFAULT_PER_CLASS + ").")
+  int perClass = Recipe.FASHION_PER_CLASS;
 
   @Option(names = "--duplicates", description = "Times each verbatim target is listed (default: ${DEFAULT-VALUE}).")
   int duplicates = new LabBuilder.Options().duplicates;
@@ -104,23 +105,18 @@ final class DemoCommand implements Callable<Integer> {
           "--duplicates and --motif-images do not apply (the lab's defaults: 32 duplicates, 800 style images)."})
   Path emoji;
 
-  /** Training steps of the demo unless --steps is given (Fashion-MNIST lab; emoji lab). */
-  static final int FASHION_STEPS = 1500, EMOJI_STEPS = 6000;
-
   /**
-   * Learning rate of the Fashion-MNIST demo unless --lr is given: 4x the default, so the motifs are
-   * learnt in 1500 steps (at 5e-4, 2500 steps copy the targets but do not learn them; README).
-   */
-  static final float FASHION_LR = 2e-3f;
-
-  /**
-   * The Fashion-MNIST demo's instrument and mask-training steps, sized for the 45-minute target
-   * (README, "The demo's recipe"); the emoji demo keeps `judge train`'s, the 1500-step descriptor
-   * and `forget`'s mask steps, with which its lab was measured.
+   * The demo's recipe per lab where options do not say otherwise (constants, so the help texts can
+   * quote them). Fashion-MNIST: sized for the 45-minute target (README, "The demo's recipe"); the
+   * learning rate is 4x the default, so the motifs are learnt in 1500 steps (at 5e-4, 2500 steps
+   * copy the targets but do not learn them). Emoji: the recipe its lab was measured with, i.e. the
+   * default learning rate, `judge train`'s quality and concept steps and `forget`'s mask steps.
    */
   static final class Recipe {
+    static final int FASHION_PER_CLASS = 300, FASHION_STEPS = 1500;
+    static final float FASHION_LR = 2e-3f;
     static final int FASHION_QUALITY = 1000, FASHION_CONCEPT = 1200, FASHION_DESCRIPTOR = 600, FASHION_FORGET = 150;
-    static final int EMOJI_DESCRIPTOR = 1500;
+    static final int EMOJI_STEPS = 6000, EMOJI_DESCRIPTOR = 1500;
 
     private Recipe() {}
   }
@@ -134,9 +130,9 @@ final class DemoCommand implements Callable<Integer> {
     LabManifest manifest = theLab.manifest();
     arch.imageSize = manifest.imageSize;
     arch.channels = manifest.channels;
-    if (train.steps == null) train.steps = emoji == null ? FASHION_STEPS : EMOJI_STEPS;
-    if (train.lr == null) train.lr = emoji == null ? FASHION_LR : TrainCommand.TrainOptions.DEFAULT_LR;
     boolean fashion = emoji == null;
+    if (train.steps == null) train.steps = fashion ? Recipe.FASHION_STEPS : Recipe.EMOJI_STEPS;
+    if (train.lr == null) train.lr = fashion ? Recipe.FASHION_LR : TrainCommand.TrainOptions.DEFAULT_LR;
     if (qualitySteps == null) qualitySteps = fashion ? Recipe.FASHION_QUALITY : Instruments.Options.QUALITY_STEPS;
     if (conceptSteps == null) conceptSteps = fashion ? Recipe.FASHION_CONCEPT : Instruments.Options.CONCEPT_STEPS;
     if (descriptorSteps == null) descriptorSteps = fashion ? Recipe.FASHION_DESCRIPTOR : Recipe.EMOJI_DESCRIPTOR;

@@ -61,8 +61,8 @@ final class TrainCommand implements Callable<Integer> {
 
   /** Training hyper-parameters as options. */
   static final class TrainOptions {
-    @Option(names = "--steps", description = "Training steps (default: " + DEFAULT_STEPS + "; `demo`: " + DemoCommand.FASHION_STEPS
-        + " on Fashion-MNIST, " + DemoCommand.EMOJI_STEPS + " on emoji; with --resume: the checkpoint's).")
+    @Option(names = "--steps", description = "Training steps (default: " + DEFAULT_STEPS + "; `demo`: " + DemoCommand.Recipe.FASHION_STEPS
+        + " on Fashion-MNIST, " + DemoCommand.Recipe.EMOJI_STEPS + " on emoji; with --resume: the checkpoint's).")
     Integer steps;
 
     static final int DEFAULT_STEPS = 7000;
@@ -71,7 +71,7 @@ final class TrainCommand implements Callable<Integer> {
     int batchSize = new TrainConfig().batchSize;
 
     @Option(names = "--lr", description = "AdamW learning rate (default: " + DEFAULT_LR + "; `demo` on Fashion-MNIST: "
-        + DemoCommand.FASHION_LR + ").")
+        + DemoCommand.Recipe.FASHION_LR + ").")
     Float lr;
 
     static final float DEFAULT_LR = 5e-4f;

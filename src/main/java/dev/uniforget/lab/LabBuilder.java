@@ -30,7 +30,8 @@ public final class LabBuilder {
 
   /** What to build; defaults are the lab preset. */
   public static final class Options {
-    public int perClass = 1000;
+    public static final int DEFAULT_PER_CLASS = 1000;
+    public int perClass = DEFAULT_PER_CLASS;
     public int targets = 16;
     public int duplicates = 64;
     public int motifs = 3;

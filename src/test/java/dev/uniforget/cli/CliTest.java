@@ -542,7 +542,7 @@ class CliTest {
       assertTrue(Files.isRegularFile(out.resolve(f)), f);
     }
     JsonNode trainer = Jsons.MAPPER.readTree(out.resolve("run/checkpoint/trainer_state.json").toFile());
-    assertEquals(DemoCommand.FASHION_LR, trainer.findValue("learning_rate").floatValue(), "the demo's learning rate applies");
+    assertEquals(DemoCommand.Recipe.FASHION_LR, trainer.findValue("learning_rate").floatValue(), "the demo's learning rate applies");
     JsonNode after = Jsons.MAPPER.readTree(out.resolve("audit_after_forget/metrics.json").toFile());
     assertEquals("uniforget-audit/2", after.get("format").asText());
     assertTrue(after.get("intervals").has("concept_rate"), "the headline carries intervals");
