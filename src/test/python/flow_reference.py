@@ -8,9 +8,10 @@ forward pass can be checked against PyTorch's own layers.
       inputs: x (B,C,H,W), t (B), tokens (B,L) as F32 [, masks "mask.<group>"]
       outputs: text_states, pooled, double0_img/double0_txt (with double blocks), block0 (with
       single blocks), velocity, velocity_masked (if masks given)
-  bench MODEL_DIR STEPS BATCH [--compile]
-      times a training step (STEPS repeats at BATCH), guided sampling and one mask-training
-      step of the same model on 2 threads; prints 'key median min max' lines
+  bench MODEL_DIR STEPS BATCH [--compile] [--sample-images N] [--mask-steps N]
+      times a training step (STEPS repeats at BATCH), guided sampling (N images, 3 repeats)
+      and one mask-training step (N repeats) of the same model on 2 threads; prints
+      'key median min max' lines
 """
 import json
 import math
@@ -374,7 +375,7 @@ def timed(fn, repeats, warmup):
 
 def bench(model_dir, steps, batch, sample_images=256, sample_batch=64, mask_steps=5, mask_batch=16, compile_too=False):
     """Times, on this PyTorch and 2 threads, what `uniforget bench` times in Java on the same
-    model directory: a training step (batch `batch`, AdamW), guided sampling (10 Euler steps,
+    model directory: a training step (batch `batch`, AdamW, then the weights' EMA), guided sampling (10 Euler steps,
     guidance 3, batches of `sample_batch`) and one UniForget mask-training step (batch
     `mask_batch`, backprop through the whole sampler with step-wise recomputation). Prints
     'key median min max' lines; with compile_too also the training step under torch.compile.
@@ -385,6 +386,9 @@ def bench(model_dir, steps, batch, sample_images=256, sample_batch=64, mask_step
     model, c = load(model_dir)
     s, ch, l = c["image_size"], c["channels"], c["max_tokens"]
     print(f"pytorch {torch.__version__} threads {torch.get_num_threads()}", flush=True)
+
+    # The Java trainer keeps an EMA of the weights (decay 0.995) after every update; so does this step.
+    ema = [p.detach().clone() for p in model.parameters()]
 
     def train_step_fn(m, opt):
         def step():
@@ -397,6 +401,9 @@ def bench(model_dir, steps, batch, sample_images=256, sample_batch=64, mask_step
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            with torch.no_grad():
+                for e, p in zip(ema, model.parameters()):
+                    e.lerp_(p, 1 - 0.995)
         return step
 
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.0)
@@ -472,6 +479,12 @@ if __name__ == "__main__":
     if sys.argv[1] == "forward":
         forward(*sys.argv[2:5])
     elif sys.argv[1] == "bench":
-        bench(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), compile_too="--compile" in sys.argv[5:])
+        rest = sys.argv[5:]
+
+        def flag(name, default):
+            return int(rest[rest.index(name) + 1]) if name in rest else default
+
+        bench(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sample_images=flag("--sample-images", 256),
+              mask_steps=flag("--mask-steps", 5), compile_too="--compile" in rest)
     else:
         raise SystemExit(__doc__)

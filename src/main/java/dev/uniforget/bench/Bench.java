@@ -33,7 +33,7 @@ public final class Bench {
   /** The command a forget probe runs in a fresh JVM (its own peak memory). */
   private static final String MAIN_CLASS = "dev.uniforget.cli.Main";
 
-  /** Java training steps for the memory check (at least 200). */
+  /** Java training steps of the memory check, after the rounds (at least 200). */
   public int steps = 500;
   /** Training batch. */
   public int batch = 64;
@@ -43,8 +43,10 @@ public final class Bench {
   public String torch2 = ".venv-torch2/bin/python";
   /** Skip torch.compile. */
   public boolean noCompile;
-  /** Timed PyTorch training steps. */
+  /** Timed training steps per round, on each side. */
   public int referenceSteps = 30;
+  /** Rounds of Java then PyTorch 2.x, back to back. */
+  public int rounds = 3;
   /** Images per sampling repeat. */
   public int sampleImages = 256;
   /** Timed mask-training steps. */
@@ -71,15 +73,21 @@ public final class Bench {
     }
   }
 
+  /** What one round measured on the Java side; {@code faultsPerStep} is -1 where /proc is missing. */
+  record JavaRound(Timing trainStepMs, Timing samplingImagesPerS, Timing maskStepMs, long faultsPerStep) {}
+
   /**
-   * The main benchmark: a fresh model of the configured architecture, Java sampling, mask step and
-   * training steps with resident memory, then the PyTorch references on the same weights; prints
-   * the side-by-side table with its ratios.
+   * The main benchmark: a fresh model of the configured architecture, saved for the PyTorch
+   * references; then {@link #rounds} rounds, each the Java training step, sampling and mask step
+   * followed at once by PyTorch 2.x eager on the same weights (this machine's speed drifts by
+   * tens of percent within minutes, so each ratio compares two blocks run back to back, and the
+   * ratios' median and range over rounds are the result); torch.compile in the first round;
+   * PyTorch 1.13 once; resident memory over {@link #steps} further Java training steps.
    */
   public int run() throws Exception {
     if (steps < 200) throw new IllegalArgumentException("--steps must be >= 200 (memory is read at steps 100, steps/2 and steps)");
-    if (maskSteps < 1 || sampleImages < 1 || referenceSteps < 1) {
-      throw new IllegalArgumentException("--mask-steps, --sample-images and --reference-steps must be >= 1");
+    if (maskSteps < 1 || sampleImages < 1 || referenceSteps < 1 || rounds < 1) {
+      throw new IllegalArgumentException("--mask-steps, --sample-images, --reference-steps and --rounds must be >= 1");
     }
     Path tmp = Files.createTempDirectory("uniforget-bench");
     try (NDManager root = NDManager.newBaseManager()) {
@@ -89,91 +97,179 @@ public final class Bench {
       FlowModel model = FlowModel.initialize(cfg, tok, root, 0);
       Path modelDir = tmp.resolve("model");
       ModelDir.save(model, modelDir, false, Map.of());
+      // Sampling and mask training run on a second copy whose weights never train (the trained
+      // copy's weights require gradients, which mask training must not compute); cost does not
+      // depend on the weights' values.
+      FlowModel frozen = ModelDir.load(modelDir, root);
       String threads = System.getProperty("ai.djl.pytorch.num_threads", "2");
       System.out.printf("model: %,d parameters, %d double + %d single blocks%s, %dx%dx%d images, %s threads%n",
           model.params().parameterCount(), cfg.doubleBlocks, cfg.depth, cfg.rope ? ", rope" : "", cfg.channels,
           cfg.imageSize, cfg.imageSize, threads);
+      System.out.println("Java malloc settings: " + mallocSettings(System.getenv())
+          + "; the PyTorch runs get glibc's defaults, as a user's python would");
 
       double peak = matmulPeakGflops(root);
       System.err.printf("  libtorch matmul 1024^3: %.1f GFLOP/s%n", peak);
 
-      // Sampling speed (before training: the weights do not change the cost); repeats give the spread.
-      EulerSampler.Settings s = new EulerSampler.Settings(cfg.sampler.steps, cfg.sampler.guidance);
-      List<String> prompts = new ArrayList<>();
-      long[] seeds = new long[sampleImages];
-      for (int i = 0; i < sampleImages; i++) {
-        prompts.add(captions.get(i % captions.size()));
-        seeds[i] = i;
-      }
-      EulerSampler.sample(model, root, prompts.subList(0, Math.min(64, sampleImages)),
-          java.util.Arrays.copyOf(seeds, Math.min(64, sampleImages)), s, UnitMasks.NONE, 64, null);
-      List<Double> rates = new ArrayList<>();
-      for (int rep = 0; rep < 3; rep++) {
-        long t0 = System.nanoTime();
-        EulerSampler.sample(model, root, prompts, seeds, s, UnitMasks.NONE, 64, null);
-        rates.add(sampleImages / ((System.nanoTime() - t0) / 1e9));
-      }
-      Timing javaSampling = Timing.of(rates);
-      System.err.println("  java sampling images/s " + javaSampling.show("%.1f"));
-
-      Timing javaMask = javaMaskStepMs(model, captions, root);
-      System.err.println("  java mask step ms " + javaMask.show("%.0f"));
-
-      // Java training steps and resident memory.
       TrainingSet data = syntheticData(tok, captions, cfg);
       TrainConfig tc = new TrainConfig();
-      tc.steps = steps;
+      tc.steps = 10 + 3 * (rounds - 1) + rounds * referenceSteps + steps; // the warm-ups, the rounds, the memory run
       tc.batchSize = batch;
       tc.checkpointEvery = Integer.MAX_VALUE;
-      long rssStart = rssMb();
-      long rssWarm = 0, rssMid = 0;
-      List<Double> stepMs = new ArrayList<>();
+      EulerSampler.Settings s = new EulerSampler.Settings(cfg.sampler.steps, cfg.sampler.guidance);
+      List<JavaRound> javaRounds = new ArrayList<>();
+      List<Reference> torch = new ArrayList<>();
+      Reference compiled = null;
+      long rssStart = rssMb(), rssWarm = 0, rssMid = 0, rssEnd;
       try (Trainer tr = Trainer.start(model, data, tc, tmp.resolve("run"), root)) {
+        for (int r = 1; r <= rounds; r++) {
+          System.err.printf("round %d of %d%n", r, rounds);
+          JavaRound j = javaRound(tr, frozen, captions, s, root, r == 1 ? 10 : 3);
+          javaRounds.add(j);
+          System.err.printf("  java: training step ms %s, sampling images/s %s, mask step ms %s, page faults per training step %d%n",
+              j.trainStepMs().show("%.1f"), j.samplingImagesPerS().show("%.1f"), j.maskStepMs().show("%.0f"), j.faultsPerStep());
+          Reference t = pytorch(resolveFromProject(torch2), modelDir, r == 1 && !noCompile, "PyTorch 2.x");
+          torch.add(t);
+          if (r == 1) compiled = t;
+        }
+        // Resident memory over a longer run of the same trainer.
         for (int i = 0; i < steps; i++) {
-          long a = System.nanoTime();
           tr.trainStep();
-          if (i >= 10) stepMs.add((System.nanoTime() - a) / 1e6);
           if (i == 99) rssWarm = rssMb();
           if (i == steps / 2 - 1) rssMid = rssMb();
-          if ((i + 1) % 100 == 0) System.err.printf("  java step %d/%d, rss %d MB%n", i + 1, steps, rssMb());
+          if ((i + 1) % 100 == 0) System.err.printf("  java memory run: step %d/%d, rss %d MB%n", i + 1, steps, rssMb());
         }
+        rssEnd = rssMb();
       }
-      long rssEnd = rssMb();
-      Timing javaStep = Timing.of(stepMs);
+      Reference t1 = pytorch(python, modelDir, false, "PyTorch 1.13");
+
+      Timing javaStep = Timing.of(javaRounds.stream().map(j -> j.trainStepMs().median()).toList());
+      Timing javaSampling = Timing.of(javaRounds.stream().map(j -> j.samplingImagesPerS().median()).toList());
+      Timing javaMask = Timing.of(javaRounds.stream().map(j -> j.maskStepMs().median()).toList());
       // Model FLOPs of a training step: forward + backward (about twice the forward) of the
       // flow transformer and the text encoder for every image of the batch.
       double stepFlops = 3.0 * batch * (Flops.perVelocity(cfg) + Flops.perPrompt(cfg));
       double utilisation = stepFlops / (javaStep.median() / 1e3) / (peak * 1e9);
 
-      // The PyTorch references on the same model directory, after the Java run (never concurrently).
-      Reference t2 = pytorch(resolveFromProject(torch2), modelDir, !noCompile, "PyTorch 2.x");
-      Reference t1 = pytorch(python, modelDir, false, "PyTorch 1.13");
-
+      System.out.println();
+      System.out.printf("%-7s %-36s %-36s %-36s%n", "round", "training step ms: Java / PyTorch = ratio", "sampling images/s: Java / PyTorch",
+          "mask step ms: Java / PyTorch");
+      for (int r = 0; r < rounds; r++) {
+        JavaRound j = javaRounds.get(r);
+        Reference t = torch.get(r);
+        System.out.printf("%-7d %-36s %-36s %-36s%n", r + 1,
+            pair(j.trainStepMs().median(), get(t, "train_step_ms").median(), "%.1f"),
+            pair(j.samplingImagesPerS().median(), get(t, "sample_images_per_s").median(), "%.1f"),
+            pair(j.maskStepMs().median(), get(t, "mask_step_ms").median(), "%.0f"));
+      }
       System.out.println();
       String row = "%-40s %22s %22s %22s %22s%n";
-      System.out.printf(row, "median [min-max]", "Java (DJL, libtorch)", version(t2, "PyTorch 2.x") + " eager",
-          "torch.compile", version(t1, "PyTorch 1.13"));
-      System.out.printf(row, "training step (ms, batch " + batch + ")", javaStep.show("%.1f"), get(t2, "train_step_ms").show("%.1f"),
-          get(t2, "compile_train_step_ms").show("%.1f"), get(t1, "train_step_ms").show("%.1f"));
+      System.out.printf(row, "median over rounds [min-max]", "Java (DJL, libtorch)", version(torch.get(0), "PyTorch 2.x") + " eager",
+          "torch.compile (round 1)", version(t1, "PyTorch 1.13"));
+      System.out.printf(row, "training step (ms, batch " + batch + ")", javaStep.show("%.1f"), overRounds(torch, "train_step_ms").show("%.1f"),
+          get(compiled, "compile_train_step_ms").show("%.1f"), get(t1, "train_step_ms").show("%.1f"));
       System.out.printf(row, "sampling (images/s, " + s.steps() + " steps, cfg " + s.guidance() + ")", javaSampling.show("%.1f"),
-          get(t2, "sample_images_per_s").show("%.1f"), "", get(t1, "sample_images_per_s").show("%.1f"));
-      System.out.printf(row, "mask-training step (ms, batch 16)", javaMask.show("%.0f"), get(t2, "mask_step_ms").show("%.0f"),
+          overRounds(torch, "sample_images_per_s").show("%.1f"), "", get(t1, "sample_images_per_s").show("%.1f"));
+      System.out.printf(row, "mask-training step (ms, batch 16)", javaMask.show("%.0f"), overRounds(torch, "mask_step_ms").show("%.0f"),
           "", get(t1, "mask_step_ms").show("%.0f"));
       System.out.println();
-      System.out.printf("%-58s %s%n", "Java / PyTorch 2.x eager, training step (target <= 1.0)", ratio(javaStep.median(), get(t2, "train_step_ms").median()));
-      System.out.printf("%-58s %s%n", "Java / torch.compile, training step", ratio(javaStep.median(), get(t2, "compile_train_step_ms").median()));
-      System.out.printf("%-58s %s%n", "Java / PyTorch 2.x, sampling images/s (target >= 1.0)", ratio(javaSampling.median(), get(t2, "sample_images_per_s").median()));
-      System.out.printf("%-58s %s%n", "Java / PyTorch 2.x, mask-training step (target <= 1.0)", ratio(javaMask.median(), get(t2, "mask_step_ms").median()));
-      System.out.printf("%-58s %s%n", "Java / PyTorch 1.13, training step", ratio(javaStep.median(), get(t1, "train_step_ms").median()));
-      System.out.printf(java.util.Locale.ROOT, "%-58s %.1f GFLOP/s; %.2f GFLOP per step = %.0f%% of peak%n",
+      System.out.printf("%-62s %s%n", "Java / PyTorch 2.x eager, training step (target <= 1.0)", ratios(javaRounds, torch, JavaRound::trainStepMs, "train_step_ms"));
+      System.out.printf("%-62s %s%n", "Java / PyTorch 2.x, sampling images/s (target >= 1.0)", ratios(javaRounds, torch, JavaRound::samplingImagesPerS, "sample_images_per_s"));
+      System.out.printf("%-62s %s%n", "Java / PyTorch 2.x, mask-training step (target <= 1.0)", ratios(javaRounds, torch, JavaRound::maskStepMs, "mask_step_ms"));
+      System.out.printf("%-62s %s%n", "Java (round 1) / torch.compile, training step",
+          ratio(javaRounds.get(0).trainStepMs().median(), get(compiled, "compile_train_step_ms").median()));
+      System.out.printf("%-62s %s%n", "Java / PyTorch 1.13, training step", ratio(javaStep.median(), get(t1, "train_step_ms").median()));
+      System.out.printf(java.util.Locale.ROOT, "%-62s %.1f GFLOP/s; %.2f GFLOP per step = %.0f%% of peak%n",
           "libtorch matmul peak (1024^3) and the Java training step", peak, stepFlops / 1e9, 100 * utilisation);
-      System.out.printf("%-58s %d / %d / %d / %d MB (growth in the second half %d MB)%n",
-          "resident memory: start, step 100, step " + steps / 2 + ", step " + steps, rssStart, rssWarm, rssMid, rssEnd, rssEnd - rssMid);
-      System.out.printf("%-58s %d MB%n", "JVM heap limit (-Xmx, grows lazily)", Runtime.getRuntime().maxMemory() >> 20);
+      System.out.printf("%-62s %s%n", "minor page faults per Java training step, by round",
+          String.join(" / ", javaRounds.stream().map(j -> Long.toString(j.faultsPerStep())).toList()));
+      System.out.printf("%-62s %d / %d / %d / %d MB (growth in the second half %d MB)%n",
+          "resident memory: before the rounds, memory run at steps 100, " + steps / 2 + ", " + steps, rssStart, rssWarm, rssMid, rssEnd,
+          rssEnd - rssMid);
+      System.out.printf("%-62s %d MB%n", "JVM heap limit (-Xmx, grows lazily)", Runtime.getRuntime().maxMemory() >> 20);
     } finally {
       dev.uniforget.io.AtomicFiles.deleteRecursively(tmp);
     }
     return 0;
+  }
+
+  /**
+   * One round of the Java side: {@link #referenceSteps} training steps after {@code warmup}
+   * untimed ones (with the page faults they cost), then sampling (3 repeats of
+   * {@link #sampleImages} after a warm-up batch) and {@link #maskSteps} mask-training steps, as
+   * the reference script times them.
+   */
+  private JavaRound javaRound(Trainer tr, FlowModel frozen, List<String> captions, EulerSampler.Settings s, NDManager root, int warmup)
+      throws java.io.IOException {
+    for (int i = 0; i < warmup; i++) tr.trainStep();
+    List<Double> stepMs = new ArrayList<>();
+    long faults0 = minorFaults();
+    for (int i = 0; i < referenceSteps; i++) {
+      long a = System.nanoTime();
+      tr.trainStep();
+      stepMs.add((System.nanoTime() - a) / 1e6);
+    }
+    long faults1 = minorFaults();
+    List<String> prompts = new ArrayList<>();
+    long[] seeds = new long[sampleImages];
+    for (int i = 0; i < sampleImages; i++) {
+      prompts.add(captions.get(i % captions.size()));
+      seeds[i] = i;
+    }
+    int warm = Math.min(64, sampleImages);
+    EulerSampler.sample(frozen, root, prompts.subList(0, warm), java.util.Arrays.copyOf(seeds, warm), s, UnitMasks.NONE, 64, null);
+    List<Double> rates = new ArrayList<>();
+    for (int rep = 0; rep < 3; rep++) {
+      long t0 = System.nanoTime();
+      EulerSampler.sample(frozen, root, prompts, seeds, s, UnitMasks.NONE, 64, null);
+      rates.add(sampleImages / ((System.nanoTime() - t0) / 1e9));
+    }
+    Timing mask = javaMaskStepMs(frozen, captions, root);
+    return new JavaRound(Timing.of(stepMs), Timing.of(rates), mask, faults0 < 0 || faults1 < 0 ? -1 : (faults1 - faults0) / referenceSteps);
+  }
+
+  /** "java / torch = ratio" of one round. */
+  private static String pair(double javaValue, double torchValue, String fmt) {
+    return String.format(java.util.Locale.ROOT, fmt + " / " + fmt + " = %s", javaValue, torchValue, ratio(javaValue, torchValue));
+  }
+
+  /** The median [min-max] over rounds of one PyTorch timing. */
+  private static Timing overRounds(List<Reference> rounds, String key) {
+    List<Double> v = rounds.stream().map(r -> get(r, key).median()).filter(x -> !Double.isNaN(x)).toList();
+    return v.isEmpty() ? Timing.NONE : Timing.of(v);
+  }
+
+  /** Median [min-max] over rounds of the per-round ratio Java / PyTorch. */
+  private static String ratios(List<JavaRound> javaRounds, List<Reference> torch, java.util.function.Function<JavaRound, Timing> side,
+      String key) {
+    List<Double> v = new ArrayList<>();
+    for (int r = 0; r < javaRounds.size(); r++) {
+      double t = get(torch.get(r), key).median();
+      if (!Double.isNaN(t)) v.add(side.apply(javaRounds.get(r)).median() / t);
+    }
+    if (v.isEmpty()) return "n/a";
+    Timing t = Timing.of(v);
+    return String.format(java.util.Locale.ROOT, "%.2f [%.2f-%.2f] over %d rounds", t.median(), t.min(), t.max(), v.size());
+  }
+
+  /** The glibc malloc variables this process was started with, or what their absence means. */
+  static String mallocSettings(Map<String, String> env) {
+    List<String> set = new ArrayList<>();
+    for (String k : new java.util.TreeSet<>(env.keySet())) {
+      if (k.startsWith("MALLOC_") || k.equals("GLIBC_TUNABLES")) set.add(k + "=" + env.get(k));
+    }
+    return set.isEmpty() ? "glibc defaults (./uniforget sets MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_)"
+        : String.join(" ", set);
+  }
+
+  /** This process's minor page faults so far (/proc/self/stat field 10), or -1 where there is none. */
+  static long minorFaults() {
+    try {
+      String st = Files.readString(Path.of("/proc/self/stat"));
+      return Long.parseLong(st.substring(st.lastIndexOf(')') + 2).split(" ")[7]);
+    } catch (java.io.IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   /** What one PyTorch run measured: its version (null when it did not run) and timings by key. */
@@ -320,9 +416,12 @@ public final class Bench {
     }
     List<String> cmd = new ArrayList<>(List.of(interpreter, script.toString(), "bench", modelDir.toString(),
         Integer.toString(referenceSteps), Integer.toString(batch)));
+    cmd.addAll(List.of("--sample-images", Integer.toString(sampleImages), "--mask-steps", Integer.toString(maskSteps)));
     if (compile) cmd.add("--compile");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("OMP_NUM_THREADS", System.getProperty("ai.djl.pytorch.num_threads", "2")); // the Java side's count
+    // What a user's python runs with: glibc's own malloc behaviour, not the launcher's settings for the JVM.
+    pb.environment().keySet().removeIf(k -> k.startsWith("MALLOC_") || k.equals("GLIBC_TUNABLES"));
     Process p = pb.start();
     StringBuilder all = new StringBuilder();
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

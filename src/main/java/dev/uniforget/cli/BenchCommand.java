@@ -16,13 +16,15 @@ import picocli.CommandLine.Option;
       "(images/s) and one UniForget mask-training step (batch 16, backprop through the whole",
       "sampler) in Java and in the PyTorch reference on the same weights: PyTorch 2.x eager and",
       "torch.compile (the environment of scripts/torch2-venv.sh, what a user would run instead) and",
-      "Debian's PyTorch 1.13; medians with min-max over repeats; the ratios; the model FLOP",
-      "utilisation of the Java training step against the libtorch matmul peak measured in the same",
-      "run; resident memory over --steps Java training steps.",
+      "Debian's PyTorch 1.13. The Java and PyTorch 2.x blocks alternate in --rounds rounds (this",
+      "machine's speed drifts within minutes); each round gives its own ratios, reported as their",
+      "median and range. Also: the model FLOP utilisation of the Java training step against the",
+      "libtorch matmul peak measured in the same run, the Java step's page faults (with and without",
+      "the malloc settings of ./uniforget) and resident memory over --steps Java training steps.",
       "Run it on an otherwise idle machine: two libtorch processes on 2 cores slow each other 10x."
     })
 final class BenchCommand implements Callable<Integer> {
-  @Option(names = "--steps", description = "Java training steps for the memory check (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--steps", description = "Java training steps of the memory check, after the rounds (default: ${DEFAULT-VALUE}).")
   int steps = new Bench().steps;
 
   @Option(names = "--batch-size", description = "Training batch (default: ${DEFAULT-VALUE}).")
@@ -38,8 +40,12 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--no-compile", description = "Skip torch.compile (it compiles for a minute or more).")
   boolean noCompile;
 
-  @Option(names = "--reference-steps", description = "Timed PyTorch training steps (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--reference-steps", description = "Timed training steps per round, Java and PyTorch each (default: ${DEFAULT-VALUE}).")
   int referenceSteps = new Bench().referenceSteps;
+
+  @Option(names = "--rounds", description = {"Rounds of Java then PyTorch 2.x back to back; the ratios are per round, reported as",
+      "their median and range (default: ${DEFAULT-VALUE})."})
+  int rounds = new Bench().rounds;
 
   @Option(names = "--sample-images", description = "Images per sampling repeat for images/s (default: ${DEFAULT-VALUE}).")
   int sampleImages = new Bench().sampleImages;
@@ -76,6 +82,7 @@ final class BenchCommand implements Callable<Integer> {
     b.torch2 = torch2;
     b.noCompile = noCompile;
     b.referenceSteps = referenceSteps;
+    b.rounds = rounds;
     b.sampleImages = sampleImages;
     b.maskSteps = maskSteps;
     b.architecture = arch::toConfig;

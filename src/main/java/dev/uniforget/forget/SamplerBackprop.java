@@ -24,8 +24,9 @@ public final class SamplerBackprop {
   /**
    * Computes loss = mean((x_N - target)^2) of the sample that {@code masks} produce from
    * {@code noise}, accumulating d loss / d (logits) into the gradients of the tensors the masks
-   * are built from. {@code masks} is called inside each recomputation (so its graph is fresh)
-   * and must return the same values every time. Returns the loss.
+   * are built from. {@code masks} is called once for the forward pass and inside each
+   * recomputation (so its graph is fresh), and must return the same values every time. Returns
+   * the loss.
    */
   public static float backward(
       FlowModel model,
@@ -40,11 +41,12 @@ public final class SamplerBackprop {
     try (NDManager m = parent.newSubManager()) {
       latents[0] = noise.duplicate();
       latents[0].attach(m);
+      UnitMasks forwardMasks = masks.apply(m); // no graph outside a collector: one set serves every forward step
       for (int k = 0; k < n; k++) {
         try (NDManager sk = m.newSubManager()) {
           NDArray x = latents[k].duplicate();
           x.attach(sk);
-          latents[k + 1] = EulerSampler.step(model, x, k, s, text, masks.apply(sk));
+          latents[k + 1] = EulerSampler.step(model, x, k, s, text, forwardMasks);
           latents[k + 1].attach(m);
         }
       }
