@@ -74,7 +74,7 @@ public final class Bench {
   }
 
   /** What one round measured on the Java side; {@code faultsPerStep} is -1 where /proc is missing. */
-  record JavaRound(Timing trainStepMs, Timing samplingImagesPerS, Timing maskStepMs, long faultsPerStep) {}
+  record JavaRound(Timing trainStepMs, Timing samplingImagesPerS, Timing maskStepMs, long faultsPerStep, double matmulPeakGflops) {}
 
   /**
    * The main benchmark: a fresh model of the configured architecture, saved for the PyTorch
@@ -85,7 +85,7 @@ public final class Bench {
    * PyTorch 1.13 once; resident memory over {@link #steps} further Java training steps.
    */
   public int run() throws Exception {
-    if (steps < 200) throw new IllegalArgumentException("--steps must be >= 200 (memory is read at steps 100, steps/2 and steps)");
+    if (steps < 200) throw new IllegalArgumentException("--steps must be >= 200 (memory is read at steps/4, steps/2 and steps)");
     if (maskSteps < 1 || sampleImages < 1 || referenceSteps < 1 || rounds < 1) {
       throw new IllegalArgumentException("--mask-steps, --sample-images, --reference-steps and --rounds must be >= 1");
     }
@@ -108,9 +108,6 @@ public final class Bench {
       System.out.println("Java malloc settings: " + mallocSettings(System.getenv())
           + "; the PyTorch runs get glibc's defaults, as a user's python would");
 
-      double peak = matmulPeakGflops(root);
-      System.err.printf("  libtorch matmul 1024^3: %.1f GFLOP/s%n", peak);
-
       TrainingSet data = syntheticData(tok, captions, cfg);
       TrainConfig tc = new TrainConfig();
       tc.steps = 10 + 3 * (rounds - 1) + rounds * referenceSteps + steps; // the warm-ups, the rounds, the memory run
@@ -126,8 +123,9 @@ public final class Bench {
           System.err.printf("round %d of %d%n", r, rounds);
           JavaRound j = javaRound(tr, frozen, captions, s, root, r == 1 ? 10 : 3);
           javaRounds.add(j);
-          System.err.printf("  java: training step ms %s, sampling images/s %s, mask step ms %s, page faults per training step %d%n",
-              j.trainStepMs().show("%.1f"), j.samplingImagesPerS().show("%.1f"), j.maskStepMs().show("%.0f"), j.faultsPerStep());
+          System.err.printf(java.util.Locale.ROOT, "  java: matmul peak %.1f GFLOP/s, training step ms %s, sampling images/s %s, mask step ms %s,"
+              + " page faults per training step %d%n", j.matmulPeakGflops(), j.trainStepMs().show("%.1f"), j.samplingImagesPerS().show("%.1f"),
+              j.maskStepMs().show("%.0f"), j.faultsPerStep());
           Reference t = pytorch(resolveFromProject(torch2), modelDir, r == 1 && !noCompile, "PyTorch 2.x");
           torch.add(t);
           if (r == 1) compiled = t;
@@ -135,7 +133,7 @@ public final class Bench {
         // Resident memory over a longer run of the same trainer.
         for (int i = 0; i < steps; i++) {
           tr.trainStep();
-          if (i == 99) rssWarm = rssMb();
+          if (i == steps / 4 - 1) rssWarm = rssMb();
           if (i == steps / 2 - 1) rssMid = rssMb();
           if ((i + 1) % 100 == 0) System.err.printf("  java memory run: step %d/%d, rss %d MB%n", i + 1, steps, rssMb());
         }
@@ -149,7 +147,10 @@ public final class Bench {
       // Model FLOPs of a training step: forward + backward (about twice the forward) of the
       // flow transformer and the text encoder for every image of the batch.
       double stepFlops = 3.0 * batch * (Flops.perVelocity(cfg) + Flops.perPrompt(cfg));
-      double utilisation = stepFlops / (javaStep.median() / 1e3) / (peak * 1e9);
+      // Against the peak measured in the same round: the machine's speed moves between rounds.
+      Timing peak = Timing.of(javaRounds.stream().map(JavaRound::matmulPeakGflops).toList());
+      Timing utilisation = Timing.of(javaRounds.stream()
+          .map(j -> stepFlops / (j.trainStepMs().median() / 1e3) / (j.matmulPeakGflops() * 1e9) * 100).toList());
 
       System.out.println();
       System.out.printf("%-7s %-36s %-36s %-36s%n", "round", "training step ms: Java / PyTorch = ratio", "sampling images/s: Java / PyTorch",
@@ -179,12 +180,12 @@ public final class Bench {
       System.out.printf("%-62s %s%n", "Java (round 1) / torch.compile, training step",
           ratio(javaRounds.get(0).trainStepMs().median(), get(compiled, "compile_train_step_ms").median()));
       System.out.printf("%-62s %s%n", "Java / PyTorch 1.13, training step", ratio(javaStep.median(), get(t1, "train_step_ms").median()));
-      System.out.printf(java.util.Locale.ROOT, "%-62s %.1f GFLOP/s; %.2f GFLOP per step = %.0f%% of peak%n",
-          "libtorch matmul peak (1024^3) and the Java training step", peak, stepFlops / 1e9, 100 * utilisation);
+      System.out.printf(java.util.Locale.ROOT, "%-62s %s GFLOP/s; %.2f GFLOP per step = %s%% of the round's peak%n",
+          "libtorch matmul peak (1024^3) and the Java training step", peak.show("%.1f"), stepFlops / 1e9, utilisation.show("%.0f"));
       System.out.printf("%-62s %s%n", "minor page faults per Java training step, by round",
           String.join(" / ", javaRounds.stream().map(j -> Long.toString(j.faultsPerStep())).toList()));
       System.out.printf("%-62s %d / %d / %d / %d MB (growth in the second half %d MB)%n",
-          "resident memory: before the rounds, memory run at steps 100, " + steps / 2 + ", " + steps, rssStart, rssWarm, rssMid, rssEnd,
+          "resident memory: before the rounds, memory run at steps " + steps / 4 + ", " + steps / 2 + ", " + steps, rssStart, rssWarm, rssMid, rssEnd,
           rssEnd - rssMid);
       System.out.printf("%-62s %d MB%n", "JVM heap limit (-Xmx, grows lazily)", Runtime.getRuntime().maxMemory() >> 20);
     } finally {
@@ -194,13 +195,14 @@ public final class Bench {
   }
 
   /**
-   * One round of the Java side: {@link #referenceSteps} training steps after {@code warmup}
+   * One round of the Java side: the matmul peak, {@link #referenceSteps} training steps after {@code warmup}
    * untimed ones (with the page faults they cost), then sampling (3 repeats of
    * {@link #sampleImages} after a warm-up batch) and {@link #maskSteps} mask-training steps, as
    * the reference script times them.
    */
   private JavaRound javaRound(Trainer tr, FlowModel frozen, List<String> captions, EulerSampler.Settings s, NDManager root, int warmup)
       throws java.io.IOException {
+    double peak = matmulPeakGflops(root);
     for (int i = 0; i < warmup; i++) tr.trainStep();
     List<Double> stepMs = new ArrayList<>();
     long faults0 = minorFaults();
@@ -225,7 +227,7 @@ public final class Bench {
       rates.add(sampleImages / ((System.nanoTime() - t0) / 1e9));
     }
     Timing mask = javaMaskStepMs(frozen, captions, root);
-    return new JavaRound(Timing.of(stepMs), Timing.of(rates), mask, faults0 < 0 || faults1 < 0 ? -1 : (faults1 - faults0) / referenceSteps);
+    return new JavaRound(Timing.of(stepMs), Timing.of(rates), mask, faults0 < 0 || faults1 < 0 ? -1 : (faults1 - faults0) / referenceSteps, peak);
   }
 
   /** "java / torch = ratio" of one round. */
