@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
       "Debian's PyTorch 1.13. The Java and PyTorch 2.x blocks alternate in --rounds rounds (this",
       "machine's speed drifts within minutes); each round gives its own ratios, reported as their",
       "median and range. Also: the model FLOP utilisation of the Java training step against the",
-      "libtorch matmul peak measured in the same run, the Java step's page faults (with and without",
+      "libtorch matmul peak measured in the same round, the Java step's page faults (with and without",
       "the malloc settings of ./uniforget) and resident memory over --steps Java training steps.",
       "Run it on an otherwise idle machine: two libtorch processes on 2 cores slow each other 10x."
     })
