@@ -47,6 +47,8 @@ public final class Bench {
   public int referenceSteps = 30;
   /** Rounds of Java then PyTorch 2.x, back to back. */
   public int rounds = 3;
+  /** Untimed Java training steps before the timed ones: in the first round (JIT warm-up), in each later one. */
+  private static final int FIRST_WARMUP = 10, WARMUP = 3;
   /** Images per sampling repeat. */
   public int sampleImages = 256;
   /** Timed mask-training steps. */
@@ -110,7 +112,7 @@ public final class Bench {
 
       TrainingSet data = syntheticData(tok, captions, cfg);
       TrainConfig tc = new TrainConfig();
-      tc.steps = 10 + 3 * (rounds - 1) + rounds * referenceSteps + steps; // the warm-ups, the rounds, the memory run
+      tc.steps = FIRST_WARMUP + WARMUP * (rounds - 1) + rounds * referenceSteps + steps; // the warm-ups, the rounds, the memory run
       tc.batchSize = batch;
       tc.checkpointEvery = Integer.MAX_VALUE;
       EulerSampler.Settings s = new EulerSampler.Settings(cfg.sampler.steps, cfg.sampler.guidance);
@@ -121,7 +123,7 @@ public final class Bench {
       try (Trainer tr = Trainer.start(model, data, tc, tmp.resolve("run"), root)) {
         for (int r = 1; r <= rounds; r++) {
           System.err.printf("round %d of %d%n", r, rounds);
-          JavaRound j = javaRound(tr, frozen, captions, s, root, r == 1 ? 10 : 3);
+          JavaRound j = javaRound(tr, frozen, captions, s, root, r == 1 ? FIRST_WARMUP : WARMUP);
           javaRounds.add(j);
           System.err.printf(java.util.Locale.ROOT, "  java: matmul peak %.1f GFLOP/s, training step ms %s, sampling images/s %s, mask step ms %s,"
               + " page faults per training step %d%n", j.matmulPeakGflops(), j.trainStepMs().show("%.1f"), j.samplingImagesPerS().show("%.1f"),
