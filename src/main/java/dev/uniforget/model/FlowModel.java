@@ -215,6 +215,11 @@ public final class FlowModel implements AutoCloseable {
   /** Velocity prediction v(x_t, t, text) for images x (B, C, H, W) at times t (B). */
   public NDArray velocity(NDArray x, float[] t, TextEncoding text, UnitMasks masks) {
     NDManager m = x.getManager();
+    // Work whose result cannot reach the output is skipped: the text columns that are padding in
+    // every row, and the text tokens' rows after the last attention (see block). A probe sees the
+    // full sequence, as before (the baselines' statistics read it), so nothing is skipped then.
+    boolean whole = masks.probe() != null;
+    if (!whole) text = text.withoutTrailingPadding(x);
     NDArray img = imageTokens(x);
     NDArray txt = text.states();
     NDArray condAct = silu(conditioning(m, t, text));
@@ -248,12 +253,12 @@ public final class FlowModel implements AutoCloseable {
         try (NDManager scope = m.newSubManager()) {
           seq.tempAttach(scope);
           condAct.tempAttach(scope);
-          NDArray next = block(seq, condAct, text.keyBias(), i, masks);
+          NDArray next = block(seq, condAct, text.keyBias(), i, masks, !whole && i == config.depth - 1);
           next.attach(m);
           seq = next;
         }
       } else {
-        seq = block(seq, condAct, text.keyBias(), i, masks);
+        seq = block(seq, condAct, text.keyBias(), i, masks, !whole && i == config.depth - 1);
       }
     }
     return finalLayer(seq, condAct, masks);
@@ -286,12 +291,24 @@ public final class FlowModel implements AutoCloseable {
 
   /** One single-stream block over the joint sequence. {@code condAct} is silu(c), shared by all modulations. */
   public NDArray block(NDArray x, NDArray condAct, NDArray keyBias, int i, UnitMasks masks) {
+    return block(x, condAct, keyBias, i, masks, false);
+  }
+
+  /**
+   * The same; with {@code imageOnly} it returns the image tokens' rows (B, P, D) alone: all
+   * tokens give keys and values, but only the image tokens query, and only they go through the
+   * output projection and the MLP. For the last block that is the whole of what the final layer
+   * reads, so the text rows' work there is skipped.
+   */
+  NDArray block(NDArray x, NDArray condAct, NDArray keyBias, int i, UnitMasks masks, boolean imageOnly) {
     Stream s = streams.get(2 * config.doubleBlocks + i);
     NDList c = modulation(condAct, s, masks);
     NDList qkv = splitHeads(linear(modulate(Layers.layerNorm(x, ones, zeros), c.get(0), c.get(1)), params, s.attn() + ".qkv"), config.numHeads);
-    NDArray v = textValues(qkv.get(2), s, masks, config.numPatches());
-    NDArray h = Layers.mergeHeads(attend(qkv.get(0), qkv.get(1), v, keyBias), masks.get(s.attn()), params, s.attn() + ".proj");
-    return mlpResidual(x.add(h.mul(c.get(2))), c, s, masks);
+    int np = config.numPatches();
+    NDArray q = imageOnly ? qkv.get(0).get(":, :, :" + np + ", :") : qkv.get(0);
+    NDArray v = textValues(qkv.get(2), s, masks, np);
+    NDArray h = Layers.mergeHeads(attend(q, qkv.get(1), v, keyBias), masks.get(s.attn()), params, s.attn() + ".proj");
+    return mlpResidual(Layers.gatedResidual(imageOnly ? x.get(":, :" + np + ", :") : x, h, c.get(2)), c, s, masks);
   }
 
   /**
@@ -309,7 +326,8 @@ public final class FlowModel implements AutoCloseable {
     long p = img.getShape().get(1);
     NDArray hi = Layers.mergeHeads(out.get(":, :" + p), masks.get(si.attn()), params, si.attn() + ".proj");
     NDArray ht = Layers.mergeHeads(out.get(":, " + p + ":"), masks.get(st.attn()), params, st.attn() + ".proj");
-    return new NDList(mlpResidual(img.add(hi.mul(ci.get(2))), ci, si, masks), mlpResidual(txt.add(ht.mul(ct.get(2))), ct, st, masks));
+    return new NDList(mlpResidual(Layers.gatedResidual(img, hi, ci.get(2)), ci, si, masks),
+        mlpResidual(Layers.gatedResidual(txt, ht, ct.get(2)), ct, st, masks));
   }
 
   /**
@@ -356,18 +374,19 @@ public final class FlowModel implements AutoCloseable {
       UnitMasks.Probe probe = masks.probe();
       NDArray h = mlp(modulate(Layers.layerNorm(x, ones, zeros), c.get(3), c.get(4)), params, s.ffn(), masks.get(s.ffn()),
           probe == null ? null : a -> probe.onUnits(s.ffn(), a));
-      return x.add(h.mul(c.get(5)));
+      return Layers.gatedResidual(x, h, c.get(5));
     }
     // Every hidden unit pruned: fc2(0) = its bias, exactly what the masked model adds.
     return x.add(c.get(5).mul(params.get(s.ffn() + ".fc2.bias")));
   }
 
+  /** normed * (1 + scale) + shift; without autograd in place on {@code normed}, a fresh array only this calls reads. */
   private static NDArray modulate(NDArray normed, NDArray shift, NDArray scale) {
     if (shift.getShape().dimension() == 2) {
       shift = shift.expandDims(1);
       scale = scale.expandDims(1);
     }
-    return normed.mul(scale.add(1f)).add(shift);
+    return Layers.inPlace() ? normed.muli(scale.add(1f)).addi(shift) : normed.mul(scale.add(1f)).add(shift);
   }
 
   /** (B, C, H, W) -> (B, H/p * W/p, C*p*p), patches in row-major order, channels outermost. */

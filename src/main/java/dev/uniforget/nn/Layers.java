@@ -68,6 +68,24 @@ public final class Layers {
     return x.mul(x.getManager().full(new Shape(), (float) v));
   }
 
+  /**
+   * Whether a layer may write its result over a fresh intermediate of its own: only without
+   * autograd (sampling, the forward pass of mask training), where no graph keeps the operand for
+   * a backward pass. The result is the same bit for bit (the same kernel; a + b == b + a); what
+   * it saves is a fresh output array per op, whose pages another op then has to fetch.
+   */
+  public static boolean inPlace() {
+    return !ai.djl.pytorch.jni.JniUtils.isGradMode();
+  }
+
+  /**
+   * The gated residual x + gate * h of a block, {@code h} a fresh output of the caller (a
+   * projection) that nothing else reads: without autograd written over {@code h}.
+   */
+  public static NDArray gatedResidual(NDArray x, NDArray h, NDArray gate) {
+    return inPlace() ? h.muli(gate).addi(x) : x.add(h.mul(gate));
+  }
+
   /** Multiplies the last axis of {@code x} by {@code mask} (null: unchanged, no cost). */
   public static NDArray applyMask(NDArray x, NDArray mask) {
     return mask == null ? x : x.mul(mask);

@@ -15,6 +15,8 @@ import ai.djl.ndarray.types.Shape;
 public final class Rope {
   private final NDArray cos;
   private final NDArray sin;
+  /** The tables' first t rows by t (a sequence without trailing padding, or the image tokens alone), made once each. */
+  private final java.util.Map<Long, NDList> prefixes = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Tables for a sequence of {@code grid^2} image tokens followed by {@code extra} others. */
   public Rope(NDManager manager, int grid, int extra, int headDim, double theta) {
@@ -37,12 +39,21 @@ public final class Rope {
     sin = manager.create(s, new Shape(tokens, pairs));
   }
 
-  /** Rotates q or k of shape (B, H, T, hd); the result belongs to {@code x}'s manager. */
+  /**
+   * Rotates q or k of shape (B, H, T, hd) at positions 0..T-1 of the sequence (T at most the
+   * tables' length); the result belongs to {@code x}'s manager.
+   */
   public NDArray apply(NDArray x) {
     Shape s = x.getShape();
     long b = s.get(0), h = s.get(1), t = s.get(2), hd = s.get(3);
     NDList pair = x.reshape(b, h, t, hd / 2, 2).split(2, 4);
     NDArray x0 = pair.get(0).squeeze(4), x1 = pair.get(1).squeeze(4);
+    NDArray cos = this.cos, sin = this.sin;
+    if (t != cos.getShape().get(0)) {
+      NDList rows = prefixes.computeIfAbsent(t, n -> new NDList(this.cos.get(":" + n), this.sin.get(":" + n)));
+      cos = rows.get(0);
+      sin = rows.get(1);
+    }
     NDArray r0 = x0.mul(cos).sub(x1.mul(sin));
     NDArray r1 = x0.mul(sin).add(x1.mul(cos));
     return r0.stack(r1, 4).reshape(b, h, t, hd);

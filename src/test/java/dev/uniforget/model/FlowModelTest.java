@@ -91,6 +91,62 @@ class FlowModelTest {
     }
   }
 
+  /**
+   * The velocity skips the text columns that are padding in every row and the text rows of the
+   * last block; a probe makes it run the whole sequence. Both give the same velocity, in both
+   * layouts (rope included), masked or not, without autograd (in place) and under it.
+   */
+  @Test
+  void skippingTheWorkThatCannotReachTheOutputLeavesTheVelocity() {
+    String[] prompts = {"a red square", "", "blue circle"}; // the longest has 3 of 6 words
+    UnitMasks.Probe none = (group, a) -> {};
+    for (ModelConfig c : List.of(TestModels.tinyConfig(tok), TestModels.tinyDoubleConfig(tok))) {
+      try (FlowModel model = randomModel(c, 31); NDManager m = root.newSubManager()) {
+        NDArray x = images(m, c, 3, 32);
+        TextEncoding text = model.encodeText(model.tokenize(m, prompts));
+        assertEquals(3, text.withoutTrailingPadding(x).states().getShape().get(1), "3 text columns kept of " + c.maxTokens);
+        Map<String, NDArray> half = new HashMap<>();
+        for (UnitGroup g : PrunableUnits.groups(c, false)) {
+          float[] v = new float[g.size()];
+          for (int i = 0; i < v.length; i++) v[i] = i % 2;
+          half.put(g.name(), m.create(v));
+        }
+        for (Map<String, NDArray> masks : List.of(Map.<String, NDArray>of(), half)) {
+          float[] skipped = model.velocity(x, T, text, new UnitMasks(masks)).toFloatArray();
+          float[] whole = model.velocity(x, T, text, new UnitMasks(masks, none)).toFloatArray();
+          float[] recorded;
+          try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+            recorded = model.velocity(x, T, text, new UnitMasks(masks)).toFloatArray();
+          }
+          String what = c.doubleBlocks + " double blocks, " + (masks.isEmpty() ? "unmasked" : "masked");
+          assertTrue(TestModels.maxAbs(whole) > 1e-2, what + ": a velocity to compare");
+          assertTrue(TestModels.maxAbsDiff(skipped, whole) <= 1e-5, what + ": " + TestModels.maxAbsDiff(skipped, whole));
+          assertArrayEquals(skipped, recorded, 0f, what + ": in place and under autograd, bit for bit");
+        }
+      }
+    }
+  }
+
+  /** Only columns that are padding in every row go; at least one stays; nothing to drop gives the same encoding. */
+  @Test
+  void withoutTrailingPaddingDropsOnlyColumnsPaddedInEveryRow() {
+    try (FlowModel model = randomModel(config, 33); NDManager m = root.newSubManager()) {
+      NDArray x = images(m, config, 2, 34);
+      int np = config.numPatches();
+      for (Object[] row : new Object[][] {{new String[] {"", ""}, 1}, {new String[] {"red", ""}, 1}, {new String[] {"", "a red square"}, 3},
+          {new String[] {"a blue circle on green grass", "red"}, 6}}) {
+        TextEncoding text = model.encodeText(model.tokenize(m, (String[]) row[0]));
+        TextEncoding kept = text.withoutTrailingPadding(x);
+        int l = (int) row[1];
+        assertEquals(new Shape(2, l, config.hiddenSize), kept.states().getShape(), java.util.Arrays.toString((String[]) row[0]));
+        assertEquals(new Shape(2, 1, 1, np + l), kept.keyBias().getShape());
+        assertArrayEquals(text.states().get(":, :" + l + ", :").toFloatArray(), kept.states().toFloatArray(), 0f);
+        assertArrayEquals(text.keyBias().get(":, :, :, :" + (np + l)).toFloatArray(), kept.keyBias().toFloatArray(), 0f);
+        if (l == config.maxTokens) assertTrue(kept == text, "nothing to drop: the same encoding");
+      }
+    }
+  }
+
   @Test
   void patchifyLaysOutPatchesRowMajorChannelsOutermostAndUnpatchifyInvertsIt() {
     config.channels = 3;

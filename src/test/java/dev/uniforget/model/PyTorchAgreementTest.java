@@ -176,6 +176,27 @@ class PyTorchAgreementTest {
             assertTrue(TestModels.maxAbs(ref) > 1e-2, name + " is trivially small: " + report);
           }
         }
+        // The batch without its long prompt: the text columns after its longest prompt (3 words)
+        // are padding in every row, and the Java model drops them (TextEncoding
+        // withoutTrailingPadding); the reference keeps all max_tokens columns.
+        int[] rows = {0, 1, 3};
+        String[] shortPrompts = {prompts[0], prompts[1], prompts[3]};
+        float[] shortT = {t[0], t[1], t[3]};
+        int per = c.channels * c.imageSize * c.imageSize;
+        float[] shortX = new float[rows.length * per];
+        for (int i = 0; i < rows.length; i++) System.arraycopy(x, rows[i] * per, shortX, i * per, per);
+        NDArray xShort = m.create(shortX, new Shape(rows.length, c.channels, c.imageSize, c.imageSize));
+        TextEncoding shortText = model.encodeText(model.tokenize(m, shortPrompts));
+        assertEquals(3, shortText.withoutTrailingPadding(xShort).states().getShape().get(1), "the short batch keeps 3 text columns");
+        float[] mineShort = model.velocity(xShort, shortT, shortText, UnitMasks.NONE).toFloatArray();
+        float[] refShort = new float[rows.length * per];
+        try (SafetensorsFile f = Safetensors.open(out)) {
+          float[] ref = f.readFloats("velocity");
+          for (int i = 0; i < rows.length; i++) System.arraycopy(ref, rows[i] * per, refShort, i * per, per);
+        }
+        double shortDiff = TestModels.maxAbsDiff(mineShort, refShort);
+        report.append(String.format("velocity, batch without the long prompt (3 of %d text columns): max |diff| %.3g%n", c.maxTokens, shortDiff));
+        if (!(shortDiff <= TOLERANCE)) failures.add("velocity of the short batch");
         System.out.print("PyTorchAgreementTest (" + c.doubleBlocks + " double, " + c.depth + " single blocks, rope "
             + c.rope + ")\n" + report);
         assertTrue(failures.isEmpty(), "Java and PyTorch disagree on " + failures + ":\n" + report);
