@@ -8,10 +8,12 @@ forward pass can be checked against PyTorch's own layers.
       inputs: x (B,C,H,W), t (B), tokens (B,L) as F32 [, masks "mask.<group>"]
       outputs: text_states, pooled, double0_img/double0_txt (with double blocks), block0 (with
       single blocks), velocity, velocity_masked (if masks given)
-  bench MODEL_DIR STEPS BATCH [--compile] [--sample-images N] [--mask-steps N]
+  bench MODEL_DIR STEPS BATCH [--compile] [--sample-images N] [--mask-steps N] [--tokens F] [--skip-dead]
       times a training step (STEPS repeats at BATCH), guided sampling (N images, 3 repeats)
       and one mask-training step (N repeats) of the same model on 2 threads; prints
-      'key median min max' lines
+      'key median min max' lines. --tokens: the captions' token ids (a safetensors file with
+      "tokens" (N, L)) to draw the prompts from, as the Java side does; --skip-dead: skip the
+      work that cannot reach the velocity, as the Java model does (see velocity)
 """
 import json
 import math
@@ -78,7 +80,7 @@ def rope_tables(grid, extra, head_dim, theta):
 
 
 def apply_rope(x, tables):
-    cos, sin = tables
+    cos, sin = (t[: x.shape[2]] for t in tables)  # a shorter sequence: the first positions
     pairs = x.reshape(*x.shape[:-1], -1, 2)
     x0, x1 = pairs[..., 0], pairs[..., 1]
     return torch.stack([x0 * cos - x1 * sin, x0 * sin + x1 * cos], -1).reshape(x.shape)
@@ -192,9 +194,13 @@ class Path(nn.Module):
 
 
 class Block(Path):
-    def forward(self, x, cond_act, key_bias, masks, rope):
+    def forward(self, x, cond_act, key_bias, masks, rope, image_rows=None):
+        """With image_rows, only the first image_rows tokens query and are returned (the rest
+        give keys and values): what the final layer reads of the last block."""
         mods = self.modulation(cond_act, masks)
         q, k, v = self.attn.split(layer_norm(x) * (1 + mods[1]) + mods[0])
+        if image_rows is not None:
+            q, x = q[:, :, :image_rows], x[:, :image_rows]
         x = self.attn_residual(x, attend(q, k, v, key_bias, rope), mods, masks)
         return self.mlp_residual(x, mods, masks)
 
@@ -272,12 +278,16 @@ class FlowTransformer(nn.Module):
         key_bias = torch.cat([img_bias, (1 - not_pad) * PAD_BIAS], dim=1)[:, None, None, :]
         return self.txt_in(states), key_bias, self.pooled_in(pooled)
 
-    def forward(self, x, t, tokens, masks=None, trace=None):
-        return self.velocity(x, t, self.encode_text(tokens), masks, trace)
+    def forward(self, x, t, tokens, masks=None, trace=None, skip_dead=False):
+        return self.velocity(x, t, self.encode_text(tokens), masks, trace, skip_dead)
 
-    def velocity(self, x, t, encoded, masks=None, trace=None):
-        """The velocity for images x (B,C,H,W) at times t (B) given encode_text's output."""
+    def velocity(self, x, t, encoded, masks=None, trace=None, skip_dead=False):
+        """The velocity for images x (B,C,H,W) at times t (B) given encode_text's output.
+        skip_dead: the same velocity without the work that cannot reach it (the text columns that
+        are padding in every row, the text rows of the last block), as the Java model runs it."""
         masks = masks or {}
+        if skip_dead:
+            encoded = without_trailing_padding(encoded)
         txt, key_bias, pooled = encoded
         if trace is not None:
             trace["text_states"], trace["pooled"] = txt, pooled
@@ -292,7 +302,8 @@ class FlowTransformer(nn.Module):
                 trace["double0_img"], trace["double0_txt"] = img, txt
         seq = torch.cat([img, txt], dim=1)
         for i, block in enumerate(self.blocks):
-            seq = block(seq, cond_act, key_bias, masks, self.rope)
+            last = skip_dead and i == len(self.blocks) - 1
+            seq = block(seq, cond_act, key_bias, masks, self.rope, self.grid * self.grid if last else None)
             if trace is not None and i == 0:
                 trace["block0"] = seq
         mod = self.final.mod(cond_act)
@@ -301,6 +312,15 @@ class FlowTransformer(nn.Module):
         shift, scale = mod[:, None, :].chunk(2, dim=2)
         h = layer_norm(seq[:, : self.grid * self.grid]) * (1 + scale) + shift
         return self.unpatchify(self.final.out(h))
+
+
+def without_trailing_padding(encoded):
+    """encode_text's output without the text columns that are padding in every row (one stays)."""
+    txt, key_bias, pooled = encoded
+    first = key_bias.shape[-1] - txt.shape[1]
+    real = (key_bias[:, 0, 0, first:] > PAD_BIAS / 2).any(0).nonzero()
+    keep = max(1, int(real[-1]) + 1) if len(real) else 1
+    return txt[:, :keep], key_bias[..., : first + keep], pooled
 
 
 def load(model_dir):
@@ -352,11 +372,11 @@ def hard_concrete(logit, u, temperature=0.83, gamma=-0.1, zeta=1.1):
     return (s * (zeta - gamma) + gamma).clamp(0, 1)
 
 
-def euler_step(model, x, k, n, encoded, guidance, masks):
+def euler_step(model, x, k, n, encoded, guidance, masks, skip_dead=False):
     """One guided Euler step from grid point k to k+1 (t = 1 - k/n), batch [cond; uncond]."""
     t, dt = 1 - k / n, 1 / n
     b = x.shape[0]
-    v = model.velocity(torch.cat([x, x]), torch.full((2 * b,), t), encoded, masks)
+    v = model.velocity(torch.cat([x, x]), torch.full((2 * b,), t), encoded, masks, skip_dead=skip_dead)
     vc, vu = v[:b], v[b:]
     return x - dt * (vu + guidance * (vc - vu))
 
@@ -373,12 +393,17 @@ def timed(fn, repeats, warmup):
     return times[len(times) // 2], times[0], times[-1]
 
 
-def bench(model_dir, steps, batch, sample_images=256, sample_batch=64, mask_steps=5, mask_batch=16, compile_too=False):
+def bench(model_dir, steps, batch, sample_images=256, sample_batch=64, mask_steps=5, mask_batch=16, compile_too=False,
+          tokens_path=None, skip_dead=False):
     """Times, on this PyTorch and 2 threads, what `uniforget bench` times in Java on the same
     model directory: a training step (batch `batch`, AdamW, then the weights' EMA), guided sampling (10 Euler steps,
     guidance 3, batches of `sample_batch`) and one UniForget mask-training step (batch
     `mask_batch`, backprop through the whole sampler with step-wise recomputation). Prints
     'key median min max' lines; with compile_too also the training step under torch.compile.
+    The prompts are rows of tokens_path's "tokens" (the Java side's captions: training draws rows
+    at random and drops 10% to the empty prompt, sampling cycles through them, the mask step
+    takes the first mask_batch); without it, random token ids. skip_dead: the Java model's
+    skipping of the work that cannot reach the velocity (checked once against the full velocity).
     Threads: $OMP_NUM_THREADS (the Java side's count), else 2."""
     import os
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
@@ -386,6 +411,28 @@ def bench(model_dir, steps, batch, sample_images=256, sample_batch=64, mask_step
     model, c = load(model_dir)
     s, ch, l = c["image_size"], c["channels"], c["max_tokens"]
     print(f"pytorch {torch.__version__} threads {torch.get_num_threads()}", flush=True)
+    captions = read_safetensors(tokens_path)["tokens"].long() if tokens_path else None
+
+    def prompt_tokens(b, first=0):
+        """b rows of caption tokens (cycling from row `first`), or random words without padding."""
+        if captions is None:
+            return torch.randint(2, c["vocab_size"], (b, l))
+        return captions[torch.arange(first, first + b) % captions.shape[0]]
+
+    def training_tokens():
+        if captions is None:
+            return torch.randint(0, c["vocab_size"], (batch, l))
+        rows = captions[torch.randint(0, captions.shape[0], (batch,))]
+        return rows * (torch.rand(batch, 1) >= 0.1)  # the Java trainer's 10% caption dropout
+
+    def velocity(m, x, t, tokens):
+        return m(x, t, tokens, skip_dead=skip_dead)  # through forward: what torch.compile compiles
+
+    if skip_dead:  # the skipping changes the work, not the velocity
+        with torch.no_grad():
+            x, t, tok = torch.randn(4, ch, s, s), torch.rand(4), prompt_tokens(4)
+            full = model(x, t, tok)
+            print(f"skip_dead_max_abs_diff {(velocity(model, x, t, tok) - full).abs().max().item():.3g}", flush=True)
 
     # The Java trainer keeps an EMA of the weights (decay 0.995) after every update; so does this step.
     ema = [p.detach().clone() for p in model.parameters()]
@@ -395,9 +442,8 @@ def bench(model_dir, steps, batch, sample_images=256, sample_batch=64, mask_step
             x0 = torch.rand(batch, ch, s, s) * 2 - 1
             e = torch.randn_like(x0)
             t = torch.sigmoid(torch.randn(batch))
-            tokens = torch.randint(0, c["vocab_size"], (batch, l))
             tt = t[:, None, None, None]
-            loss = F.mse_loss(m((1 - tt) * x0 + tt * e, t, tokens), e - x0)
+            loss = F.mse_loss(velocity(m, (1 - tt) * x0 + tt * e, t, training_tokens()), e - x0)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -428,18 +474,18 @@ def bench(model_dir, steps, batch, sample_images=256, sample_batch=64, mask_step
         p.requires_grad_(False)
     n, guidance = c["sampler"]["steps"], c["sampler"]["guidance"]
 
-    def encode(b):
-        tokens = torch.randint(2, c["vocab_size"], (b, l))
+    def encode(b, first=0):
+        tokens = prompt_tokens(b, first)
         return model.encode_text(torch.cat([tokens, torch.zeros_like(tokens)]))
 
     def sample_all():
         with torch.no_grad():
             for first in range(0, sample_images, sample_batch):
                 b = min(sample_batch, sample_images - first)
-                enc = encode(b)
+                enc = encode(b, first)
                 x = torch.randn(b, ch, s, s)
                 for k in range(n):
-                    x = euler_step(model, x, k, n, enc, guidance, None)
+                    x = euler_step(model, x, k, n, enc, guidance, None, skip_dead)
 
     med, lo, hi = timed(sample_all, 3, 1)
     print(f"sample_images_per_s {sample_images / med:.2f} {sample_images / hi:.2f} {sample_images / lo:.2f}", flush=True)
@@ -457,13 +503,13 @@ def bench(model_dir, steps, batch, sample_images=256, sample_batch=64, mask_step
             latents = [torch.randn(mask_batch, ch, s, s)]
             masks = {g: hard_concrete(logits[g], u[g]) for g, _ in groups}
             for k in range(n):
-                latents.append(euler_step(model, latents[k], k, n, enc, guidance, masks))
+                latents.append(euler_step(model, latents[k], k, n, enc, guidance, masks, skip_dead))
             diff = latents[n] - target
             g = 2 * diff / diff.numel()
         for k in range(n - 1, -1, -1):
             x = latents[k].detach().requires_grad_(True)
             masks = {gr: hard_concrete(logits[gr], u[gr]) for gr, _ in groups}
-            nxt = euler_step(model, x, k, n, enc, guidance, masks)
+            nxt = euler_step(model, x, k, n, enc, guidance, masks, skip_dead)
             (nxt * g).sum().backward()
             g = x.grad
         reg = torch.cat([torch.sigmoid(0.4 * logits[gr] + 1) for gr, _ in groups]).mean()
@@ -485,6 +531,7 @@ if __name__ == "__main__":
             return int(rest[rest.index(name) + 1]) if name in rest else default
 
         bench(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sample_images=flag("--sample-images", 256),
-              mask_steps=flag("--mask-steps", 5), compile_too="--compile" in rest)
+              mask_steps=flag("--mask-steps", 5), compile_too="--compile" in rest,
+              tokens_path=rest[rest.index("--tokens") + 1] if "--tokens" in rest else None, skip_dead="--skip-dead" in rest)
     else:
         raise SystemExit(__doc__)

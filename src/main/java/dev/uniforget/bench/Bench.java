@@ -99,6 +99,14 @@ public final class Bench {
       FlowModel model = FlowModel.initialize(cfg, tok, root, 0);
       Path modelDir = tmp.resolve("model");
       ModelDir.save(model, modelDir, false, Map.of());
+      // The PyTorch runs draw their prompts from the same captions the Java side uses.
+      Path tokens = tmp.resolve("tokens.safetensors");
+      float[] ids = new float[captions.size() * maxTokens];
+      for (int i = 0; i < captions.size(); i++) {
+        int[] row = tok.encode(captions.get(i));
+        for (int j = 0; j < maxTokens; j++) ids[i * maxTokens + j] = row[j];
+      }
+      dev.uniforget.io.Safetensors.write(tokens, Map.of("tokens", dev.uniforget.io.Safetensors.Tensor.f32(new long[] {captions.size(), maxTokens}, ids)), null);
       // Sampling and mask training run on a second copy whose weights never train (the trained
       // copy's weights require gradients, which mask training must not compute); cost does not
       // depend on the weights' values.
@@ -117,7 +125,7 @@ public final class Bench {
       tc.checkpointEvery = Integer.MAX_VALUE;
       EulerSampler.Settings s = new EulerSampler.Settings(cfg.sampler.steps, cfg.sampler.guidance);
       List<JavaRound> javaRounds = new ArrayList<>();
-      List<Reference> torch = new ArrayList<>();
+      List<Reference> torch = new ArrayList<>(), torchSkipping = new ArrayList<>();
       Reference compiled = null;
       long rssStart = rssMb(), rssWarm = 0, rssMid = 0, rssEnd;
       try (Trainer tr = Trainer.start(model, data, tc, tmp.resolve("run"), root)) {
@@ -128,9 +136,10 @@ public final class Bench {
           System.err.printf(java.util.Locale.ROOT, "  java: matmul peak %.1f GFLOP/s, training step ms %s, sampling images/s %s, mask step ms %s,"
               + " page faults per training step %d%n", j.matmulPeakGflops(), j.trainStepMs().show("%.1f"), j.samplingImagesPerS().show("%.1f"),
               j.maskStepMs().show("%.0f"), j.faultsPerStep());
-          Reference t = pytorch(resolveFromProject(torch2), modelDir, r == 1 && !noCompile, "PyTorch 2.x");
+          Reference t = pytorch(resolveFromProject(torch2), modelDir, tokens, r == 1 && !noCompile, false, "PyTorch 2.x");
           torch.add(t);
           if (r == 1) compiled = t;
+          torchSkipping.add(pytorch(resolveFromProject(torch2), modelDir, tokens, false, true, "PyTorch 2.x, skipping as Java"));
         }
         // Resident memory over a longer run of the same trainer.
         for (int i = 0; i < steps; i++) {
@@ -141,7 +150,7 @@ public final class Bench {
         }
         rssEnd = rssMb();
       }
-      Reference t1 = pytorch(python, modelDir, false, "PyTorch 1.13");
+      Reference t1 = pytorch(python, modelDir, tokens, false, false, "PyTorch 1.13");
 
       Timing javaStep = Timing.of(javaRounds.stream().map(j -> j.trainStepMs().median()).toList());
       Timing javaSampling = Timing.of(javaRounds.stream().map(j -> j.samplingImagesPerS().median()).toList());
@@ -166,19 +175,27 @@ public final class Bench {
             pair(j.maskStepMs().median(), get(t, "mask_step_ms").median(), "%.0f"));
       }
       System.out.println();
-      String row = "%-40s %22s %22s %22s %22s%n";
+      String row = "%-40s %22s %22s %22s %22s %22s%n";
       System.out.printf(row, "median over rounds [min-max]", "Java (DJL, libtorch)", version(torch.get(0), "PyTorch 2.x") + " eager",
-          "torch.compile (round 1)", version(t1, "PyTorch 1.13"));
+          "eager, skipping as Java", "torch.compile (round 1)", version(t1, "PyTorch 1.13"));
       System.out.printf(row, "training step (ms, batch " + batch + ")", javaStep.show("%.1f"), overRounds(torch, "train_step_ms").show("%.1f"),
-          get(compiled, "compile_train_step_ms").show("%.1f"), get(t1, "train_step_ms").show("%.1f"));
+          overRounds(torchSkipping, "train_step_ms").show("%.1f"), get(compiled, "compile_train_step_ms").show("%.1f"),
+          get(t1, "train_step_ms").show("%.1f"));
       System.out.printf(row, "sampling (images/s, " + s.steps() + " steps, cfg " + s.guidance() + ")", javaSampling.show("%.1f"),
-          overRounds(torch, "sample_images_per_s").show("%.1f"), "", get(t1, "sample_images_per_s").show("%.1f"));
+          overRounds(torch, "sample_images_per_s").show("%.1f"), overRounds(torchSkipping, "sample_images_per_s").show("%.1f"), "",
+          get(t1, "sample_images_per_s").show("%.1f"));
       System.out.printf(row, "mask-training step (ms, batch 16)", javaMask.show("%.0f"), overRounds(torch, "mask_step_ms").show("%.0f"),
-          "", get(t1, "mask_step_ms").show("%.0f"));
+          overRounds(torchSkipping, "mask_step_ms").show("%.0f"), "", get(t1, "mask_step_ms").show("%.0f"));
       System.out.println();
       System.out.printf("%-62s %s%n", "Java / PyTorch 2.x eager, training step (target <= 1.0)", ratios(javaRounds, torch, JavaRound::trainStepMs, "train_step_ms"));
       System.out.printf("%-62s %s%n", "Java / PyTorch 2.x, sampling images/s (target >= 1.0)", ratios(javaRounds, torch, JavaRound::samplingImagesPerS, "sample_images_per_s"));
       System.out.printf("%-62s %s%n", "Java / PyTorch 2.x, mask-training step (target <= 1.0)", ratios(javaRounds, torch, JavaRound::maskStepMs, "mask_step_ms"));
+      // The engines on the same work: PyTorch running the same velocities without what cannot reach them.
+      System.out.printf("%-62s %s%n", "Java / PyTorch 2.x skipping as Java, training step", ratios(javaRounds, torchSkipping, JavaRound::trainStepMs, "train_step_ms"));
+      System.out.printf("%-62s %s%n", "Java / PyTorch 2.x skipping as Java, sampling images/s", ratios(javaRounds, torchSkipping, JavaRound::samplingImagesPerS, "sample_images_per_s"));
+      System.out.printf("%-62s %s%n", "Java / PyTorch 2.x skipping as Java, mask-training step", ratios(javaRounds, torchSkipping, JavaRound::maskStepMs, "mask_step_ms"));
+      System.out.printf("%-62s %s%n", "PyTorch 2.x skipping as Java: max |velocity - full velocity|",
+          torchSkipping.stream().map(r -> r.notes().getOrDefault("skip_dead_max_abs_diff", "n/a")).findFirst().orElse("n/a"));
       System.out.printf("%-62s %s%n", "Java (round 1) / torch.compile, training step",
           ratio(javaRounds.get(0).trainStepMs().median(), get(compiled, "compile_train_step_ms").median()));
       System.out.printf("%-62s %s%n", "Java / PyTorch 1.13, training step", ratio(javaStep.median(), get(t1, "train_step_ms").median()));
@@ -276,8 +293,8 @@ public final class Bench {
     }
   }
 
-  /** What one PyTorch run measured: its version (null when it did not run) and timings by key. */
-  record Reference(String version, Map<String, Timing> timings) {}
+  /** What one PyTorch run measured: its version (null when it did not run), timings by key and single-valued lines by key. */
+  record Reference(String version, Map<String, Timing> timings, Map<String, String> notes) {}
 
   private static Timing get(Reference r, String key) {
     return r.timings().getOrDefault(key, Timing.NONE);
@@ -404,24 +421,26 @@ public final class Bench {
    * "version"), or an empty map with the reason on stderr when that interpreter is missing or
    * fails: the table then says n/a.
    */
-  private Reference pytorch(String interpreter, Path modelDir, boolean compile, String label) throws Exception {
+  private Reference pytorch(String interpreter, Path modelDir, Path tokens, boolean compile, boolean skipDead, String label) throws Exception {
     Map<String, Timing> out = new java.util.LinkedHashMap<>();
+    Map<String, String> notes = new java.util.LinkedHashMap<>();
     String version = null;
     Path script = referenceScript();
     if (script == null) {
       System.err.println("PyTorch reference script not found (src/test/python/flow_reference.py, looked for upwards from the jar and"
           + " from the working directory: run bench from the project); skipping " + label);
-      return new Reference(null, out);
+      return new Reference(null, out, notes);
     }
     if (!Files.isExecutable(Path.of(interpreter))) {
       System.err.println(label + ": no interpreter at " + interpreter
           + (label.contains("2") ? " (create it with scripts/torch2-venv.sh)" : " (apt-get install -y python3-torch)"));
-      return new Reference(null, out);
+      return new Reference(null, out, notes);
     }
     List<String> cmd = new ArrayList<>(List.of(interpreter, script.toString(), "bench", modelDir.toString(),
         Integer.toString(referenceSteps), Integer.toString(batch)));
-    cmd.addAll(List.of("--sample-images", Integer.toString(sampleImages), "--mask-steps", Integer.toString(maskSteps)));
+    cmd.addAll(List.of("--sample-images", Integer.toString(sampleImages), "--mask-steps", Integer.toString(maskSteps), "--tokens", tokens.toString()));
     if (compile) cmd.add("--compile");
+    if (skipDead) cmd.add("--skip-dead");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("OMP_NUM_THREADS", System.getProperty("ai.djl.pytorch.num_threads", "2")); // the Java side's count
     // What a user's python runs with: glibc's own malloc behaviour, not the launcher's settings for the JVM.
@@ -434,6 +453,8 @@ public final class Bench {
         String[] f = line.trim().split("\\s+");
         if (f.length >= 2 && f[0].equals("pytorch")) {
           version = f[1];
+        } else if (f.length == 2 && f[0].matches("[a-z_]+")) {
+          notes.put(f[0], f[1]);
         } else if (f.length == 4 && f[0].matches("[a-z_]+")) {
           try {
             out.put(f[0], new Timing(Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3])));
@@ -441,13 +462,15 @@ public final class Bench {
             // a line of the library's own output, not ours
           }
         }
-        if (line.startsWith("compile") || line.contains("_ms") || line.contains("_per_s")) System.err.println("  " + label + ": " + line);
+        if (line.startsWith("compile") || line.startsWith("skip_dead") || line.contains("_ms") || line.contains("_per_s")) {
+          System.err.println("  " + label + ": " + line);
+        }
       }
     }
     if (p.waitFor() != 0) {
       System.err.println(label + " reference failed (" + interpreter + "):\n" + all);
     }
-    return new Reference(version, out);
+    return new Reference(version, out, notes);
   }
 
   private static String resolveFromProject(String interpreter) throws Exception {

@@ -10,22 +10,13 @@ import ai.djl.ndarray.NDArray;
  * non-padding token states (of a zero vector for the empty prompt, so it equals the bias).
  */
 public record TextEncoding(NDArray states, NDArray keyBias, NDArray pooled) {
-  /** Rows [from, to) of the batch, the slices in {@code owner}'s manager. */
-  public TextEncoding rows(long from, long to, NDArray owner) {
-    String r = from + ":" + to;
-    NDArray s = states.get(r), k = keyBias.get(r), p = pooled.get(r);
-    for (NDArray a : new NDArray[] {s, k, p}) a.attach(owner.getManager());
-    return new TextEncoding(s, k, p);
-  }
-
   /**
    * The same encoding without the trailing text columns that are padding in every row (at least
    * one column stays), its slices in {@code owner}'s manager; this encoding itself when there is
    * none to drop. The flow transformer's output does not depend on such columns: a padding key
    * gets no attention weight (its bias underflows to an exact zero in the softmax), so a padding
    * token's state never reaches another token, and the final layer reads the image tokens only.
-   * Dropping them is the same velocity from fewer tokens (e.g. 61 -> 55 on the lab's captions;
-   * an unconditional batch keeps one).
+   * Dropping them is the same velocity from fewer tokens (e.g. 61 -> 55 on the lab's captions).
    */
   public TextEncoding withoutTrailingPadding(NDArray owner) {
     long rows = keyBias.getShape().get(0), keys = keyBias.getShape().get(3), l = states.getShape().get(1), first = keys - l;

@@ -67,14 +67,7 @@ public final class EulerSampler {
       UnitMasks masks, GuidanceObserver observer, int firstImage, int k) {
     long b = x.getShape().get(0);
     if (guidance == 1f && observer == null) return model.velocity(x, fill(b, t), text, masks);
-    NDList v;
-    if (masks.probe() == null) {
-      // Apart, each half drops its own padding (the empty prompt's rows keep one text column of
-      // the conditional rows' L); a probe sees both halves in one batch, as it always has.
-      v = new NDList(model.velocity(x, fill(b, t), text.rows(0, b, x), masks), model.velocity(x, fill(b, t), text.rows(b, 2 * b, x), masks));
-    } else {
-      v = model.velocity(x.concat(x, 0), fill(2 * b, t), text, masks).split(2, 0);
-    }
+    NDList v = model.velocity(x.concat(x, 0), fill(2 * b, t), text, masks).split(2, 0);
     if (observer != null) observer.onGuidedStep(firstImage, k, v.get(0), v.get(1));
     return v.get(1).add(Layers.scale(v.get(0).sub(v.get(1)), guidance));
   }

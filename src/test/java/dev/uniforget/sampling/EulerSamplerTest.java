@@ -109,25 +109,6 @@ class EulerSamplerTest {
     }
   }
 
-  /**
-   * Without a probe the guided velocity runs the conditional and unconditional halves apart (each
-   * without its own padding); with one, as one batch. The two agree, for a double-stream model too.
-   */
-  @Test
-  void theHalvesApartGiveTheGuidedVelocityOfOneBatch() {
-    for (ModelConfig c : List.of(config, TestModels.tinyDoubleConfig(tok))) {
-      try (FlowModel model = FlowModel.initialize(c, tok, root, 5); NDManager m = root.newSubManager()) {
-        TestModels.randomize(model.params(), 6, 0.2);
-        NDArray x = EulerSampler.noise(m, model, new long[] {1, 2, 3});
-        var text = EulerSampler.encodeForGuidance(model, m, List.of("a red square", "blue", "a blue circle on green grass"), 3f);
-        float[] apart = EulerSampler.guidedVelocity(model, x, 0.7f, text, 3f, UnitMasks.NONE).toFloatArray();
-        float[] joint = EulerSampler.guidedVelocity(model, x, 0.7f, text, 3f, UnitMasks.probing((g, a) -> {})).toFloatArray();
-        assertTrue(TestModels.maxAbs(joint) > 1e-2);
-        assertTrue(TestModels.maxAbsDiff(apart, joint) <= 1e-5, c.doubleBlocks + " double blocks: " + TestModels.maxAbsDiff(apart, joint));
-      }
-    }
-  }
-
   @Test
   void oneStepIsAnEulerStepFromOneToZero() {
     try (FlowModel model = randomModel(); NDManager m = root.newSubManager()) {
