@@ -24,8 +24,9 @@ import java.util.function.IntFunction;
 
 /**
  * The benchmarks behind {@code uniforget bench}: the training step, guided sampling and one
- * UniForget mask-training step in Java and in the PyTorch reference on the same weights (PyTorch
- * 2.x eager and torch.compile, PyTorch 1.13), side by side with their ratios; two models' sampling
+ * UniForget mask-training step in Java and in the PyTorch reference on the same weights and
+ * captions (PyTorch 2.x eager as written and with the Java model's skipping of the work that cannot
+ * reach the velocity, torch.compile, PyTorch 1.13), side by side with their ratios; two models' sampling
  * time interleaved; the peak memory of mask training. The settings are the public fields (the
  * command's options); every figure is printed, nothing is written.
  */
