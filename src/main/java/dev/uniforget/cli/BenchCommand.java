@@ -20,11 +20,12 @@ import picocli.CommandLine.Option;
       "the work that cannot reach the velocity (text columns that are padding in every row, the text",
       "rows of the last block); PyTorch 2.x eager runs once as written and once with the same",
       "skipping (its velocity checked against the full one): the first is what a user would run",
-      "instead, the second the two engines on the same work. The Java and PyTorch 2.x blocks alternate",
-      "in --rounds rounds (this machine's speed drifts within minutes); each round gives its own",
-      "ratios, reported as their median and range. Also: the model FLOP utilisation of the Java training step against the",
-      "libtorch matmul peak measured in the same round, the Java step's page faults (with and without",
-      "the malloc settings of ./uniforget) and resident memory over --steps Java training steps.",
+      "instead, the second the two engines on the same work. The Java and PyTorch 2.x blocks",
+      "alternate in --rounds rounds (this machine's speed drifts within minutes); each round gives",
+      "its own ratios, reported as their median and range. Also: the model FLOP utilisation of the",
+      "Java training step (the full 12-token sequence's FLOPs) against the libtorch matmul peak",
+      "measured in the same round, the Java step's page faults (with and without the malloc",
+      "settings of ./uniforget) and resident memory over --steps Java training steps.",
       "Run it on an otherwise idle machine: two libtorch processes on 2 cores slow each other 10x."
     })
 final class BenchCommand implements Callable<Integer> {

@@ -32,6 +32,12 @@ import java.util.SplittableRandom;
  * residual. A final modulated LayerNorm and a linear layer give the velocity per patch. With
  * no double blocks this is the single-stream model of the lab preset.
  *
+ * <p>The velocity skips work whose result cannot reach it: the text columns that are padding in
+ * every row of the batch ({@link TextEncoding#withoutTrailingPadding}) and, in the last single
+ * block, the text tokens' queries, output projection and MLP (the final layer reads the image
+ * tokens only). The velocity is the same; with a probe (which sees the units of every token) the
+ * whole sequence runs.
+ *
  * <p>Prunable units ({@link PrunableUnits}) take an optional mask at: the MLP hidden units,
  * the modulation output channels and the attention heads of every {@link Stream} (each single
  * block, each stream of each double block), and the final modulation channels.
@@ -219,7 +225,7 @@ public final class FlowModel implements AutoCloseable {
     // every row, and the text tokens' rows after the last attention (see block). A probe sees the
     // full sequence, as before (the baselines' statistics read it), so nothing is skipped then.
     boolean whole = masks.probe() != null;
-    if (!whole) text = text.withoutTrailingPadding(x);
+    if (!whole) text = text.withoutTrailingPadding(m);
     NDArray img = imageTokens(x);
     NDArray txt = text.states();
     NDArray condAct = silu(conditioning(m, t, text));
@@ -380,13 +386,17 @@ public final class FlowModel implements AutoCloseable {
     return x.add(c.get(5).mul(params.get(s.ffn() + ".fc2.bias")));
   }
 
-  /** normed * (1 + scale) + shift; without autograd in place on {@code normed}, a fresh array only this calls reads. */
+  /**
+   * normed * (1 + scale) + shift, {@code normed} a fresh array only this reads: the shift is added
+   * in place on the product (an add's backward needs neither operand), and without autograd the
+   * product is taken in place too.
+   */
   private static NDArray modulate(NDArray normed, NDArray shift, NDArray scale) {
     if (shift.getShape().dimension() == 2) {
       shift = shift.expandDims(1);
       scale = scale.expandDims(1);
     }
-    return Layers.inPlace() ? normed.muli(scale.add(1f)).addi(shift) : normed.mul(scale.add(1f)).add(shift);
+    return (Layers.inPlace() ? normed.muli(scale.add(1f)) : normed.mul(scale.add(1f))).addi(shift);
   }
 
   /** (B, C, H, W) -> (B, H/p * W/p, C*p*p), patches in row-major order, channels outermost. */

@@ -80,10 +80,11 @@ public final class Layers {
 
   /**
    * The gated residual x + gate * h of a block, {@code h} a fresh output of the caller (a
-   * projection) that nothing else reads: without autograd written over {@code h}.
+   * projection) that nothing else reads: x is added in place on the product (an add's backward
+   * needs neither operand), and without autograd the product is written over {@code h}.
    */
   public static NDArray gatedResidual(NDArray x, NDArray h, NDArray gate) {
-    return inPlace() ? h.muli(gate).addi(x) : x.add(h.mul(gate));
+    return (inPlace() ? h.muli(gate) : h.mul(gate)).addi(x);
   }
 
   /** Multiplies the last axis of {@code x} by {@code mask} (null: unchanged, no cost). */
